@@ -1,0 +1,91 @@
+//! The registry of every diagnostic code hlc can emit, with its default severity and one-line summary.
+//!
+//! Codes are part of the public contract (CI scripts match on them): never rename one, only add.
+
+use miette::Severity;
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal, $severity:ident, $summary:literal;)*) => {
+        /// A stable diagnostic code such as `hlc::net::overlap`.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant),* }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as printed, e.g. `hlc::net::outside-lan`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code),* }
+            }
+
+            /// The severity a diagnostic with this code has.
+            pub fn severity(self) -> Severity {
+                match self { $(Code::$variant => Severity::$severity),* }
+            }
+
+            /// One line saying what the code means (used by the language reference).
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary),* }
+            }
+        }
+    };
+}
+
+codes! {
+    KdlSyntax = "hlc::kdl::syntax", Error, "the file is not valid KDL v2";
+    UnknownNode = "hlc::schema::unknown-node", Error, "a node name hlc does not know (with a did-you-mean suggestion)";
+    UnknownProperty = "hlc::schema::unknown-property", Error, "a property the node does not take, or that does not apply to its kind";
+    UnexpectedArgument = "hlc::schema::unexpected-argument", Error, "more positional arguments than the node takes";
+    WrongType = "hlc::schema::wrong-type", Error, "a value of the wrong KDL type (string, integer, boolean)";
+    InvalidChoice = "hlc::schema::invalid-choice", Error, "a value outside the allowed set (with a did-you-mean suggestion)";
+    MissingValue = "hlc::schema::missing-value", Error, "a required argument or property is missing";
+    MissingNode = "hlc::schema::missing-node", Error, "a required node is missing";
+    DuplicateNode = "hlc::schema::duplicate-node", Error, "a node that may appear once appears again";
+    InvalidIp = "hlc::value::ip", Error, "not an IPv4 address";
+    InvalidCidr = "hlc::value::cidr", Error, "not an IPv4 CIDR, or host bits set";
+    InvalidRange = "hlc::value::range", Error, "not an address range `A-B` (or CIDR where allowed)";
+    InvalidMac = "hlc::value::mac", Error, "not a MAC address `aa:bb:cc:dd:ee:ff`";
+    InvalidSize = "hlc::value::size", Error, "not a size such as `16GiB` or `250GB`";
+    InvalidUrl = "hlc::value::url", Error, "not a URL with an allowed scheme";
+    InvalidHostPort = "hlc::value::host-port", Error, "not `HOST:PORT`";
+    InvalidPath = "hlc::value::path", Error, "not an absolute path";
+    InvalidNumber = "hlc::value::number", Error, "an integer out of its allowed range";
+    DnsLabel = "hlc::name::dns-label", Error, "a name that must be a DNS label (RFC 1123) is not";
+    DuplicateName = "hlc::name::duplicate", Error, "two things of one kind share a name";
+    HostnameClash = "hlc::name::hostname-clash", Error, "a DNS name is given to two different things";
+    UnknownHardware = "hlc::ref::unknown-hardware", Error, "`hardware=` names no hardware profile";
+    UnsupportedVersion = "hlc::cluster::version", Error, "a Kubernetes version hlc does not support";
+    NoControlPlane = "hlc::cluster::no-control-plane", Error, "no node has role=\"control-plane\"";
+    EvenControlPlanes = "hlc::cluster::even-control-planes", Warning, "an even number of control planes adds no etcd fault tolerance";
+    VipRequired = "hlc::cluster::vip-required", Error, "several control planes need `network { vip … }`";
+    OutsideLan = "hlc::net::outside-lan", Error, "an address that must lie in `lan` does not";
+    ReservedAddress = "hlc::net::reserved-address", Error, "an address is the network or broadcast address of `lan`";
+    DuplicateIp = "hlc::net::duplicate-ip", Error, "two NICs share an IP address";
+    DuplicateMac = "hlc::net::duplicate-mac", Error, "two NICs share a MAC address";
+    VipConflict = "hlc::net::vip-conflict", Error, "the VIP equals a node IP or the gateway";
+    InDhcpRange = "hlc::net::in-dhcp-range", Error, "a static address lies in the DHCP range";
+    InLbPool = "hlc::net::in-lb-pool", Error, "a node IP or the VIP lies in a load-balancer pool";
+    PoolOverlap = "hlc::net::pool-overlap", Error, "load-balancer pools overlap each other or the DHCP range";
+    CidrOverlap = "hlc::net::cidr-overlap", Error, "`pods`, `services` and `lan` are not pairwise disjoint";
+    RangeOrder = "hlc::net::range-order", Error, "an address range starts after it ends";
+    OsDisk = "hlc::disk::os", Error, "a node has more than one `use=\"os\"` disk";
+    DiskMount = "hlc::disk::mount", Error, "`mount=`/`fs=` missing on a data disk or given on another kind";
+    CiliumLbNeedsCiliumCni = "hlc::lb::needs-cilium-cni", Error, "`load-balancer \"cilium\"` needs `cni \"cilium\"`";
+    BgpPeer = "hlc::lb::bgp-peer", Error, "BGP mode without a `peer`, or a `peer` outside BGP mode";
+    StrictArp = "hlc::lb::strict-arp", Advice, "MetalLB L2 with kube-proxy IPVS: strictARP is switched on";
+    IngressOutsidePool = "hlc::ingress::outside-pool", Error, "the ingress IP lies in no load-balancer pool";
+    IngressNeedsLoadBalancer = "hlc::ingress::no-load-balancer", Error, "an ingress IP without a `load-balancer`";
+    KubeProxyReplaced = "hlc::cni::kube-proxy-replaced", Error, "`kube-proxy` is configured but Cilium replaces it";
+    CephNoDisks = "hlc::ceph::no-disks", Error, "Ceph is declared but no disk has use=\"ceph\"";
+    CephReplicas = "hlc::ceph::replicas", Error, "a Ceph pool wants more replicas than there are Ceph hosts";
+    CephMons = "hlc::ceph::mons", Error, "Ceph `mons` is even or larger than the number of Ceph hosts";
+    CephOsdMemory = "hlc::ceph::osd-memory", Error, "a node's OSD memory limits add up to more than its memory";
+    NfsServer = "hlc::nfs::server", Error, "`nfs server=` is neither a node name nor an IP address";
+    NfsPath = "hlc::nfs::path", Error, "an NFS path on a node is not under one of its data mounts";
+    DefaultStorageClass = "hlc::storage::default-class", Error, "more than one storage class is marked default";
+    UnknownRole = "hlc::auth::unknown-role", Error, "`grant` names a role that is neither built in nor declared";
+    IssuerNotHttps = "hlc::auth::issuer", Error, "the OIDC issuer is not an https:// URL";
+    GrantSubject = "hlc::auth::grant-subject", Error, "a `grant` needs exactly one of `user=` or `group=`";
+    GrantNeedsOidc = "hlc::auth::grant-needs-oidc", Error, "`grant` subjects are OIDC identities but there is no `oidc`";
+}

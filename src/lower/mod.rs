@@ -1,0 +1,58 @@
+//! Stage 2: KDL document → typed `Lab`. `shape` reports everything malformed first; the
+//! per-section modules then read values and apply every default of the language, in one place.
+
+mod addons;
+mod auth;
+mod cluster;
+mod nodes;
+mod read;
+pub mod shape;
+mod storage;
+
+use kdl::{KdlDocument, KdlNode};
+
+use crate::diagnostic::Diagnostic;
+use crate::model::Lab;
+use crate::vocabulary::DOCUMENT;
+
+/// Lowers a document. Returns the model only when nothing was wrong with the document's shape.
+pub fn lower(document: &KdlDocument) -> (Option<Lab>, Vec<Diagnostic>) {
+    let mut diagnostics = shape::validate(document, &DOCUMENT, None);
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return (None, diagnostics);
+    }
+    let top = |name: &'static str| top_level(document, name);
+    let hardware = nodes::lower_hardware(top("hardware"));
+    let (nodes, node_diagnostics) = nodes::lower_nodes(top("node"), &hardware);
+    diagnostics.extend(node_diagnostics);
+    let cni = addons::lower_cni(top("cni").next());
+    let auth = top("auth").next().map(|node| auth::lower_auth(node, &mut diagnostics));
+    let lab = (|| {
+        let cluster = cluster::lower_cluster(top("cluster").next()?)?;
+        let gitops = top("gitops").next().and_then(|node| auth::lower_gitops(node, &cluster.name));
+        Some(Lab {
+            cluster,
+            network: cluster::lower_network(top("network").next()?)?,
+            kube_proxy: addons::lower_kube_proxy(top("kube-proxy").next(), &cni),
+            cni,
+            load_balancer: top("load-balancer").next().and_then(addons::lower_load_balancer),
+            ingress: top("ingress").next().map(addons::lower_ingress),
+            storage: storage::lower_storage(top("storage").next()),
+            auth,
+            users: auth::lower_users(top("access").next()),
+            registries: top("registry").filter_map(auth::lower_registry).collect(),
+            gitops,
+            hardware,
+            nodes: nodes?,
+        })
+    })();
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return (None, diagnostics);
+    }
+    (lab, diagnostics)
+}
+
+/// Top-level nodes called `name`.
+fn top_level<'a>(document: &'a KdlDocument, name: &'static str) -> impl Iterator<Item = &'a KdlNode> {
+    document.nodes().iter().filter(move |n| n.name().value() == name)
+}

@@ -1,0 +1,375 @@
+//! The typed model of a homelab: what `lower` produces from KDL, with every default applied.
+//!
+//! Checks and renderers read only this. Values that a diagnostic may point at are `Spanned`.
+
+pub mod address;
+pub mod names;
+pub mod size;
+pub mod spanned;
+pub mod version;
+
+use std::net::Ipv4Addr;
+
+pub use address::{AddressRange, Cidr};
+pub use names::{HostPort, Mac};
+pub use size::ByteSize;
+pub use spanned::Spanned;
+pub use version::KubeVersion;
+
+use crate::diagnostic::Span;
+
+/// The whole document.
+#[derive(Clone, Debug)]
+pub struct Lab {
+    pub cluster: Cluster,
+    pub network: Network,
+    pub hardware: Vec<Hardware>,
+    pub nodes: Vec<Node>,
+    pub cni: Cni,
+    /// `None` exactly when Cilium replaces kube-proxy.
+    pub kube_proxy: Option<KubeProxy>,
+    pub load_balancer: Option<LoadBalancer>,
+    pub ingress: Option<Ingress>,
+    pub storage: Storage,
+    pub auth: Option<Auth>,
+    pub users: Vec<User>,
+    pub registries: Vec<Registry>,
+    pub gitops: Option<GitOps>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Os {
+    Ubuntu2204,
+    Ubuntu2404,
+    Debian12,
+    Debian13,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KeyType {
+    EcdsaP256,
+    Rsa2048,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    pub name: Spanned<String>,
+    pub kubernetes: Spanned<KubeVersion>,
+    pub os: Os,
+    pub timezone: String,
+    pub key_type: KeyType,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub lan: Spanned<Cidr>,
+    pub gateway: Spanned<Ipv4Addr>,
+    /// DNS servers handed to nodes; default: the gateway.
+    pub dns: Vec<Spanned<Ipv4Addr>>,
+    pub domain: Spanned<String>,
+    pub dhcp: Option<Spanned<AddressRange>>,
+    /// Empty means the distribution's default pool.
+    pub ntp: Vec<String>,
+    pub pods: Spanned<Cidr>,
+    pub services: Spanned<Cidr>,
+    pub vip: Option<Vip>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VipProvider {
+    KubeVip,
+    Keepalived,
+}
+
+#[derive(Clone, Debug)]
+pub struct Vip {
+    pub address: Spanned<Ipv4Addr>,
+    pub via: VipProvider,
+    /// The endpoint port: 6443 for kube-vip, 8443 for keepalived+haproxy, unless `port=`.
+    pub port: u16,
+    pub name: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Arch {
+    Amd64,
+    Arm64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Hardware {
+    pub name: Spanned<String>,
+    pub arch: Option<Arch>,
+    pub cpus: Option<u32>,
+    pub memory: Option<ByteSize>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    ControlPlane,
+    Worker,
+    Storage,
+}
+
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub name: Spanned<String>,
+    pub role: Role,
+    /// Resolved: the node's own value, else its hardware profile's, else amd64.
+    pub arch: Arch,
+    pub cpus: Option<u32>,
+    pub memory: Option<Spanned<ByteSize>>,
+    pub nics: Vec<Nic>,
+    pub disks: Vec<Disk>,
+    pub span: Span,
+}
+
+impl Node {
+    /// The node's address on the LAN: its first NIC's. Lowering guarantees there is one.
+    pub fn ip(&self) -> Ipv4Addr {
+        *self.nics[0].ip
+    }
+
+    pub fn primary_nic(&self) -> &Nic {
+        &self.nics[0]
+    }
+
+    pub fn is_control_plane(&self) -> bool {
+        self.role == Role::ControlPlane
+    }
+
+    pub fn ceph_disks(&self) -> impl Iterator<Item = &Disk> {
+        self.disks.iter().filter(|d| d.usage == DiskUse::Ceph)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Nic {
+    pub name: Spanned<String>,
+    pub mac: Spanned<Mac>,
+    pub ip: Spanned<Ipv4Addr>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiskUse {
+    Os,
+    Ceph,
+    Data,
+    Ignore,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Filesystem {
+    Ext4,
+    Xfs,
+}
+
+#[derive(Clone, Debug)]
+pub struct Disk {
+    pub path: Spanned<String>,
+    pub usage: DiskUse,
+    /// Only for data disks: where it is mounted and how it is formatted.
+    pub mount: Option<Spanned<String>>,
+    pub fs: Option<Spanned<Filesystem>>,
+    pub size: Option<ByteSize>,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CalicoEncapsulation {
+    Vxlan,
+    IpIp,
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlannelBackend {
+    Vxlan,
+    HostGw,
+    Wireguard,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CniKind {
+    Calico { encapsulation: CalicoEncapsulation },
+    Cilium { kube_proxy_replacement: bool },
+    Flannel { backend: FlannelBackend },
+}
+
+#[derive(Clone, Debug)]
+pub struct Cni {
+    pub kind: CniKind,
+    /// The `cni` node, or the document start when it was left to its default.
+    pub span: Span,
+}
+
+impl Cni {
+    pub fn replaces_kube_proxy(&self) -> bool {
+        matches!(self.kind, CniKind::Cilium { kube_proxy_replacement: true })
+    }
+
+    pub fn is_cilium(&self) -> bool {
+        matches!(self.kind, CniKind::Cilium { .. })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProxyMode {
+    Iptables,
+    Ipvs,
+    Nftables,
+}
+
+#[derive(Clone, Debug)]
+pub struct KubeProxy {
+    pub mode: Spanned<ProxyMode>,
+    /// Whether the user wrote a `kube-proxy` node (rather than taking the default).
+    pub declared: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadBalancerKind {
+    Metallb,
+    Cilium,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LbMode {
+    L2,
+    Bgp,
+}
+
+#[derive(Clone, Debug)]
+pub struct LoadBalancer {
+    pub kind: Spanned<LoadBalancerKind>,
+    pub mode: Spanned<LbMode>,
+    pub pools: Vec<Pool>,
+    pub peers: Vec<BgpPeer>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pub name: Spanned<String>,
+    pub ranges: Vec<Spanned<AddressRange>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct BgpPeer {
+    pub address: Spanned<Ipv4Addr>,
+    pub asn: u32,
+    pub my_asn: u32,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Ingress {
+    pub ip: Option<Spanned<Ipv4Addr>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Storage {
+    pub ceph: Option<Ceph>,
+    pub nfs: Vec<Nfs>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Ceph {
+    pub block_pools: Vec<CephPool>,
+    pub filesystems: Vec<CephPool>,
+    pub object_stores: Vec<CephPool>,
+    pub osd_memory: Spanned<ByteSize>,
+    /// `None`: min(3, Ceph hosts), made odd.
+    pub mons: Option<Spanned<u32>>,
+    pub span: Span,
+}
+
+/// A block pool, filesystem or object store: a name, a replica count and its storage class.
+#[derive(Clone, Debug)]
+pub struct CephPool {
+    pub name: Spanned<String>,
+    pub replicas: Spanned<u32>,
+    pub storage_class: Option<String>,
+    pub default: Option<Span>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NfsServer {
+    Node(String),
+    Address(Ipv4Addr),
+}
+
+#[derive(Clone, Debug)]
+pub struct Nfs {
+    pub name: Spanned<String>,
+    pub server: Spanned<NfsServer>,
+    pub path: Spanned<String>,
+    pub storage_class: String,
+    pub default: Option<Span>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Auth {
+    pub oidc: Option<Oidc>,
+    pub grants: Vec<Grant>,
+    pub roles: Vec<RoleDef>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Oidc {
+    pub issuer: Spanned<String>,
+    pub client_id: String,
+    pub username_claim: String,
+    pub groups_claim: String,
+    pub username_prefix: String,
+    pub groups_prefix: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    User(String),
+    Group(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Grant {
+    pub role: Spanned<String>,
+    pub subject: Subject,
+    pub namespace: Option<String>,
+    pub span: Span,
+}
+
+/// A declared RBAC role (`role NAME { rule … }` inside `auth`).
+#[derive(Clone, Debug)]
+pub struct RoleDef {
+    pub name: Spanned<String>,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub api_groups: Vec<String>,
+    pub resources: Vec<String>,
+    pub verbs: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub name: Spanned<String>,
+    pub ssh_keys: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Registry {
+    pub address: Spanned<HostPort>,
+    pub insecure: bool,
+    pub mirror_of: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct GitOps {
+    pub url: Spanned<String>,
+    pub branch: String,
+    pub path: String,
+}
