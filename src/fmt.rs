@@ -43,18 +43,19 @@ impl Formatter<'_> {
     fn block(&mut self, nodes: &[KdlNode], start: usize, end: usize, depth: usize, after_open_brace: bool) {
         let mut cursor = start;
         let mut continues_line = after_open_brace;
-        for node in nodes {
-            self.gap(&self.text[cursor..node.span().offset()], depth, continues_line, false);
+        for (index, node) in nodes.iter().enumerate() {
+            self.gap(&self.text[cursor..node.span().offset()], depth, continues_line, index == 0, false);
             self.node(node, depth);
             cursor = node.span().offset() + node.span().len();
             continues_line = true;
         }
-        self.gap(&self.text[cursor..end], depth, continues_line, true);
+        self.gap(&self.text[cursor..end], depth, continues_line, nodes.is_empty(), true);
     }
 
     /// Copies the comments of a gap between nodes, re-indented. When `continues_line`, the gap's
-    /// first line belongs to the line before (a trailing comment).
-    fn gap(&mut self, gap: &str, depth: usize, continues_line: bool, is_tail: bool) {
+    /// first line belongs to the line before (a trailing comment). Blank lines collapse to one and
+    /// vanish at the start and end of a block.
+    fn gap(&mut self, gap: &str, depth: usize, continues_line: bool, block_start: bool, block_end: bool) {
         let mut lines = gap.split('\n');
         if continues_line {
             let trailing = clean(lines.next().unwrap_or(""));
@@ -65,12 +66,16 @@ impl Formatter<'_> {
             self.out.push('\n');
         }
         let mut rest: Vec<&str> = lines.map(clean).collect();
-        if is_tail {
+        // The last piece is what precedes the next node on its own line: usually indentation.
+        if rest.last() == Some(&"") {
+            rest.pop();
+        }
+        if block_end {
             while rest.last() == Some(&"") {
                 rest.pop();
             }
         }
-        let mut previous_blank = self.out.is_empty() || self.out.ends_with("{\n");
+        let mut previous_blank = block_start;
         for line in rest {
             if line.is_empty() {
                 if !previous_blank {
@@ -176,7 +181,9 @@ fn find_open_brace(text: &str, from: usize, to: usize) -> Option<usize> {
 
 /// The formatted text must mean the same and hold the same text apart from layout.
 fn verify(original: &str, document: &KdlDocument, formatted: &str) -> Result<(), FormatError> {
-    let unsafe_error = |why: &str| FormatError::Unsafe(format!("hlc fmt would {why}; the file was left as it is (please report this)"));
+    let unsafe_error = |why: &str| {
+        FormatError::Unsafe(format!("hlc fmt would {why}; the file was left as it is (please report this)"))
+    };
     let reparsed: KdlDocument = formatted.parse().map_err(|_| unsafe_error("produce invalid KDL"))?;
     if semantic(document) != semantic(&reparsed) {
         return Err(unsafe_error("change the document's meaning"));

@@ -10,11 +10,8 @@ pub const STARTER: &str = include_str!("../homelab.kdl");
 pub fn init(dir: &Path) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let path = dir.join("homelab.kdl");
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(|e| match e.kind() {
+    let mut file =
+        std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(|e| match e.kind() {
             std::io::ErrorKind::AlreadyExists => format!("{}: already exists; not overwriting it", path.display()),
             _ => format!("{}: {e}", path.display()),
         })?;

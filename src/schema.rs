@@ -18,7 +18,14 @@ pub fn generate() -> String {
     out.push_str("    diagnostics {\n");
     for code in Code::ALL {
         let severity = crate::diagnostic::severity_word(code.severity());
-        writeln!(out, "        code {} severity={} summary={}", quote(code.as_str()), quote(severity), quote(code.summary())).unwrap();
+        writeln!(
+            out,
+            "        code {} severity={} summary={}",
+            quote(code.as_str()),
+            quote(severity),
+            quote(code.summary())
+        )
+        .unwrap();
     }
     out.push_str("    }\n}\n");
     out
@@ -45,7 +52,15 @@ fn write_node(out: &mut String, node: &NodeSpec, depth: usize) {
 
 fn write_arg(out: &mut String, keyword: &str, arg: &Arg, depth: usize) {
     let pad = "    ".repeat(depth);
-    writeln!(out, "{pad}{keyword} {} {} required=#{} description={}", quote(arg.name), kind(arg.kind), arg.required, quote(arg.doc)).unwrap();
+    writeln!(
+        out,
+        "{pad}{keyword} {} {} required=#{} description={}",
+        quote(arg.name),
+        kind(arg.kind),
+        arg.required,
+        quote(arg.doc)
+    )
+    .unwrap();
 }
 
 fn write_prop(out: &mut String, prop: &Prop, depth: usize) {

@@ -142,7 +142,7 @@ const fn only_for(mut p: Prop, kinds: &'static [&'static str]) -> Prop {
 /// A node holding a single required argument, at most once.
 macro_rules! single {
     ($name:literal, $kind:expr, $doc:literal) => {
-        NodeSpec { name: $name, doc: $doc, args: &[arg("value", $kind, $doc)], max: Some(1), ..NodeSpec::EMPTY }
+        NodeSpec { name: $name, doc: $doc, args: &[arg($name, $kind, $doc)], max: Some(1), ..NodeSpec::EMPTY }
     };
 }
 
@@ -159,7 +159,11 @@ const CLUSTER: NodeSpec = NodeSpec {
         single!("kubernetes", Kind::Version, "Kubernetes version, 1.33 to 1.37 (default: 1.37)"),
         single!("os", Kind::Choice(OS_CHOICES), "node operating system (default: ubuntu-24.04)"),
         single!("timezone", Kind::String, "IANA time zone of the nodes (default: Etc/UTC)"),
-        single!("key-type", Kind::Choice(&["ecdsa-p256", "rsa-2048"]), "key algorithm of the PKI (default: ecdsa-p256)"),
+        single!(
+            "key-type",
+            Kind::Choice(&["ecdsa-p256", "rsa-2048"]),
+            "key algorithm of the PKI (default: ecdsa-p256)"
+        ),
     ],
     min: 1,
     max: Some(1),
@@ -272,11 +276,19 @@ const CNI: NodeSpec = NodeSpec {
     args: &[arg("kind", Kind::Choice(&["calico", "cilium", "flannel"]), "CNI plugin")],
     props: &[
         only_for(
-            prop("encapsulation", Kind::Choice(&["vxlan", "ipip", "none"]), Some("vxlan"), "Calico encapsulation; none = plain BGP"),
+            prop(
+                "encapsulation",
+                Kind::Choice(&["vxlan", "ipip", "none"]),
+                Some("vxlan"),
+                "Calico encapsulation; none = plain BGP",
+            ),
             &["calico"],
         ),
         only_for(prop("kube-proxy-replacement", Kind::Bool, Some("#false"), "Cilium replaces kube-proxy"), &["cilium"]),
-        only_for(prop("backend", Kind::Choice(&["vxlan", "host-gw", "wireguard"]), Some("vxlan"), "Flannel backend"), &["flannel"]),
+        only_for(
+            prop("backend", Kind::Choice(&["vxlan", "host-gw", "wireguard"]), Some("vxlan"), "Flannel backend"),
+            &["flannel"],
+        ),
     ],
     max: Some(1),
     ..NodeSpec::EMPTY
@@ -294,7 +306,10 @@ const LOAD_BALANCER: NodeSpec = NodeSpec {
     name: "load-balancer",
     doc: "LoadBalancer services: MetalLB, or Cilium LB IPAM with L2 announcements.",
     args: &[arg("kind", Kind::Choice(&["metallb", "cilium"]), "implementation")],
-    props: &[only_for(prop("mode", Kind::Choice(&["l2", "bgp"]), Some("l2"), "MetalLB announcement mode"), &["metallb"])],
+    props: &[only_for(
+        prop("mode", Kind::Choice(&["l2", "bgp"]), Some("l2"), "MetalLB announcement mode"),
+        &["metallb"],
+    )],
     children: &[
         NodeSpec {
             name: "pool",
@@ -308,7 +323,10 @@ const LOAD_BALANCER: NodeSpec = NodeSpec {
             name: "peer",
             doc: "A BGP peer (MetalLB BGP mode).",
             args: &[arg("address", Kind::Ip, "router address")],
-            props: &[required("asn", Kind::Integer, "the router's AS number"), required("my-asn", Kind::Integer, "the cluster's AS number")],
+            props: &[
+                required("asn", Kind::Integer, "the router's AS number"),
+                required("my-asn", Kind::Integer, "the cluster's AS number"),
+            ],
             ..NodeSpec::EMPTY
         },
     ],
@@ -339,9 +357,27 @@ const STORAGE: NodeSpec = NodeSpec {
             name: "ceph",
             doc: "Rook-Ceph on every disk with use=\"ceph\".",
             children: &[
-                NodeSpec { name: "block-pool", doc: "An RBD block pool.", args: &[arg("name", Kind::DnsLabel, "pool name")], props: CEPH_POOL_PROPS, ..NodeSpec::EMPTY },
-                NodeSpec { name: "filesystem", doc: "A CephFS filesystem.", args: &[arg("name", Kind::DnsLabel, "filesystem name")], props: CEPH_POOL_PROPS, ..NodeSpec::EMPTY },
-                NodeSpec { name: "object-store", doc: "An S3 object store (RGW).", args: &[arg("name", Kind::DnsLabel, "store name")], props: CEPH_POOL_PROPS, ..NodeSpec::EMPTY },
+                NodeSpec {
+                    name: "block-pool",
+                    doc: "An RBD block pool.",
+                    args: &[arg("name", Kind::DnsLabel, "pool name")],
+                    props: CEPH_POOL_PROPS,
+                    ..NodeSpec::EMPTY
+                },
+                NodeSpec {
+                    name: "filesystem",
+                    doc: "A CephFS filesystem.",
+                    args: &[arg("name", Kind::DnsLabel, "filesystem name")],
+                    props: CEPH_POOL_PROPS,
+                    ..NodeSpec::EMPTY
+                },
+                NodeSpec {
+                    name: "object-store",
+                    doc: "An S3 object store (RGW).",
+                    args: &[arg("name", Kind::DnsLabel, "store name")],
+                    props: CEPH_POOL_PROPS,
+                    ..NodeSpec::EMPTY
+                },
                 single!("osd-memory", Kind::Size, "memory limit per OSD (default: 4GiB)"),
                 single!("mons", Kind::Integer, "monitor count, odd (default: min(3, Ceph hosts), odd)"),
             ],
@@ -459,7 +495,19 @@ pub const DOCUMENT: NodeSpec = NodeSpec {
     name: "homelab.kdl",
     doc: "A homelab.",
     children: &[
-        CLUSTER, NETWORK, HARDWARE, NODE, CNI, KUBE_PROXY, LOAD_BALANCER, INGRESS, STORAGE, AUTH, ACCESS, REGISTRY, GITOPS,
+        CLUSTER,
+        NETWORK,
+        HARDWARE,
+        NODE,
+        CNI,
+        KUBE_PROXY,
+        LOAD_BALANCER,
+        INGRESS,
+        STORAGE,
+        AUTH,
+        ACCESS,
+        REGISTRY,
+        GITOPS,
     ],
     ..NodeSpec::EMPTY
 };

@@ -25,8 +25,14 @@ pub fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
 fn static_addresses(lab: &Lab) -> Vec<(String, Spanned<Ipv4Addr>)> {
     let net = &lab.network;
     let mut out = vec![("the gateway".to_string(), net.gateway.clone())];
-    out.extend(net.dns.iter().filter(|d| d.span != net.gateway.span).map(|d| ("the DNS server".to_string(), d.clone())));
-    out.extend(lab.nodes.iter().flat_map(|n| n.nics.iter().map(move |nic| (format!("node {}'s IP", n.name.value), nic.ip.clone()))));
+    out.extend(
+        net.dns.iter().filter(|d| d.span != net.gateway.span).map(|d| ("the DNS server".to_string(), d.clone())),
+    );
+    out.extend(
+        lab.nodes
+            .iter()
+            .flat_map(|n| n.nics.iter().map(move |nic| (format!("node {}'s IP", n.name.value), nic.ip.clone()))),
+    );
     out.extend(net.vip.iter().map(|v| ("the VIP".to_string(), v.address.clone())));
     out
 }
@@ -38,9 +44,14 @@ fn in_lan(lab: &Lab, what: &str, ip: &Spanned<Ipv4Addr>, out: &mut Vec<Diagnosti
     } else if ip.value == lan.network() || ip.value == lan.broadcast() {
         let which = if ip.value == lan.network() { "network" } else { "broadcast" };
         out.push(
-            Diagnostic::new(Code::ReservedAddress, ip.span, format!("{what} {} is the {which} address of {}", ip.value, lan.value), "not a host address")
-                .with_label(lan.span, "LAN declared here")
-                .with_help("pick a host address between the network and broadcast addresses"),
+            Diagnostic::new(
+                Code::ReservedAddress,
+                ip.span,
+                format!("{what} {} is the {which} address of {}", ip.value, lan.value),
+                "not a host address",
+            )
+            .with_label(lan.span, "LAN declared here")
+            .with_help("pick a host address between the network and broadcast addresses"),
         );
     }
 }
@@ -54,12 +65,18 @@ fn outside_lan(lan: &Spanned<Cidr>, message: String, span: Span) -> Diagnostic {
 fn vip_distinct(lab: &Lab, out: &mut Vec<Diagnostic>) {
     let Some(vip) = &lab.network.vip else { return };
     let gateway = std::iter::once(("the gateway".to_string(), &lab.network.gateway));
-    let nodes = lab.nodes.iter().flat_map(|n| n.nics.iter().map(move |nic| (format!("node {}", n.name.value), &nic.ip)));
+    let nodes =
+        lab.nodes.iter().flat_map(|n| n.nics.iter().map(move |nic| (format!("node {}", n.name.value), &nic.ip)));
     for (what, ip) in gateway.chain(nodes).filter(|(_, ip)| ip.value == vip.address.value) {
         out.push(
-            Diagnostic::new(Code::VipConflict, vip.address.span, format!("the VIP {} is also {what}'s address", vip.address.value), "the VIP")
-                .with_label(ip.span, format!("{what}'s address"))
-                .with_help("the VIP must be a free address that no machine owns"),
+            Diagnostic::new(
+                Code::VipConflict,
+                vip.address.span,
+                format!("the VIP {} is also {what}'s address", vip.address.value),
+                "the VIP",
+            )
+            .with_label(ip.span, format!("{what}'s address"))
+            .with_help("the VIP must be a free address that no machine owns"),
         );
     }
 }
@@ -84,11 +101,20 @@ fn ranges_in_lan_and_ordered(lab: &Lab, out: &mut Vec<Diagnostic>) {
     for (what, range, must_be_in_lan) in dynamic_ranges(lab) {
         if !range.is_ordered() {
             out.push(
-                Diagnostic::new(Code::RangeOrder, range.span, format!("{what} {} starts after it ends", range.value), "reversed range")
-                    .with_help(format!("write it as {}-{}", range.end, range.start)),
+                Diagnostic::new(
+                    Code::RangeOrder,
+                    range.span,
+                    format!("{what} {} starts after it ends", range.value),
+                    "reversed range",
+                )
+                .with_help(format!("write it as {}-{}", range.end, range.start)),
             );
         } else if must_be_in_lan && !range.within(lan) {
-            out.push(outside_lan(lan, format!("{what} {} is not inside the LAN {}", range.value, lan.value), range.span));
+            out.push(outside_lan(
+                lan,
+                format!("{what} {} is not inside the LAN {}", range.value, lan.value),
+                range.span,
+            ));
         }
     }
 }
@@ -102,9 +128,14 @@ fn statics_outside_dynamic_ranges(lab: &Lab, statics: &[(String, Spanned<Ipv4Add
                 (Code::InLbPool, "MetalLB/Cilium could give it to a Service: move it out of the pool")
             };
             out.push(
-                Diagnostic::new(code, ip.span, format!("{what} {} lies in {range_name} {}", ip.value, range.value), "static address")
-                    .with_label(range.span, format!("{range_name} declared here"))
-                    .with_help(help),
+                Diagnostic::new(
+                    code,
+                    ip.span,
+                    format!("{what} {} lies in {range_name} {}", ip.value, range.value),
+                    "static address",
+                )
+                .with_label(range.span, format!("{range_name} declared here"))
+                .with_help(help),
             );
         }
     }
@@ -116,9 +147,14 @@ fn pools_disjoint(lab: &Lab, out: &mut Vec<Diagnostic>) {
         for (b_name, b, _) in &ranges[i + 1..] {
             if a.is_ordered() && b.is_ordered() && a.overlaps(b) {
                 out.push(
-                    Diagnostic::new(Code::PoolOverlap, b.span, format!("{b_name} {} overlaps {a_name} {}", b.value, a.value), "overlapping range")
-                        .with_label(a.span, format!("{a_name} declared here"))
-                        .with_help("address ranges must not share addresses"),
+                    Diagnostic::new(
+                        Code::PoolOverlap,
+                        b.span,
+                        format!("{b_name} {} overlaps {a_name} {}", b.value, a.value),
+                        "overlapping range",
+                    )
+                    .with_label(a.span, format!("{a_name} declared here"))
+                    .with_help("address ranges must not share addresses"),
                 );
             }
         }
@@ -129,8 +165,13 @@ fn ingress_in_pool(lab: &Lab, out: &mut Vec<Diagnostic>) {
     let Some(ip) = lab.ingress.as_ref().and_then(|i| i.ip.as_ref()) else { return };
     let Some(lb) = &lab.load_balancer else {
         out.push(
-            Diagnostic::new(Code::IngressNeedsLoadBalancer, ip.span, "the ingress IP needs a load balancer to hold it", "no load-balancer")
-                .with_help("add load-balancer \"metallb\" { pool \"primary\" \"A-B\" } with this address in the pool"),
+            Diagnostic::new(
+                Code::IngressNeedsLoadBalancer,
+                ip.span,
+                "the ingress IP needs a load balancer to hold it",
+                "no load-balancer",
+            )
+            .with_help("add load-balancer \"metallb\" { pool \"primary\" \"A-B\" } with this address in the pool"),
         );
         return;
     };
@@ -139,18 +180,29 @@ fn ingress_in_pool(lab: &Lab, out: &mut Vec<Diagnostic>) {
     }
     if let Some(dhcp) = lab.network.dhcp.as_ref().filter(|d| d.contains(ip.value)) {
         out.push(
-            Diagnostic::new(Code::InDhcpRange, ip.span, format!("the ingress IP {} lies in the DHCP range {}", ip.value, dhcp.value), "ingress IP")
-                .with_label(dhcp.span, "the DHCP range declared here")
-                .with_help("move it into a load-balancer pool"),
+            Diagnostic::new(
+                Code::InDhcpRange,
+                ip.span,
+                format!("the ingress IP {} lies in the DHCP range {}", ip.value, dhcp.value),
+                "ingress IP",
+            )
+            .with_label(dhcp.span, "the DHCP range declared here")
+            .with_help("move it into a load-balancer pool"),
         );
     }
     if !lb.pools.iter().flat_map(|p| &p.ranges).any(|r| r.contains(ip.value)) {
-        let mut diagnostic =
-            Diagnostic::new(Code::IngressOutsidePool, ip.span, format!("the ingress IP {} is in no load-balancer pool", ip.value), "ingress IP");
+        let mut diagnostic = Diagnostic::new(
+            Code::IngressOutsidePool,
+            ip.span,
+            format!("the ingress IP {} is in no load-balancer pool", ip.value),
+            "ingress IP",
+        );
         for pool in &lb.pools {
             diagnostic = diagnostic.with_label(pool.name.span, format!("pool {}", pool.name.value));
         }
-        out.push(diagnostic.with_help("the load balancer can only assign addresses from its pools: pick one inside a pool"));
+        out.push(
+            diagnostic.with_help("the load balancer can only assign addresses from its pools: pick one inside a pool"),
+        );
     }
 }
 
@@ -161,9 +213,14 @@ fn networks_disjoint(lab: &Lab, out: &mut Vec<Diagnostic>) {
         for (b_name, b) in &networks[i + 1..] {
             if cidrs_overlap(a, b) {
                 out.push(
-                    Diagnostic::new(Code::CidrOverlap, b.span, format!("{b_name} {} overlaps {a_name} {}", b.value, a.value), "overlapping network")
-                        .with_label(a.span, format!("{a_name} declared here"))
-                        .with_help("pods, services and the LAN must be disjoint, or traffic is routed to the wrong place"),
+                    Diagnostic::new(
+                        Code::CidrOverlap,
+                        b.span,
+                        format!("{b_name} {} overlaps {a_name} {}", b.value, a.value),
+                        "overlapping network",
+                    )
+                    .with_label(a.span, format!("{a_name} declared here"))
+                    .with_help("pods, services and the LAN must be disjoint, or traffic is routed to the wrong place"),
                 );
             }
         }

@@ -12,14 +12,8 @@ use crate::model::Lab;
 
 /// Runs every rule over `lab`.
 pub fn check(lab: &Lab) -> Vec<Diagnostic> {
-    let rules: &[fn(&Lab, &mut Vec<Diagnostic>)] = &[
-        names::check,
-        addresses::check,
-        shape::check,
-        addons::check,
-        storage::check,
-        auth::check,
-    ];
+    let rules: &[fn(&Lab, &mut Vec<Diagnostic>)] =
+        &[names::check, addresses::check, shape::check, addons::check, storage::check, auth::check];
     let mut diagnostics = Vec::new();
     for rule in rules {
         rule(lab, &mut diagnostics);

@@ -59,9 +59,14 @@ fn vip_name_clash(lab: &Lab, out: &mut Vec<Diagnostic>) {
         let fqdn = format!("{}.{domain}", node.name.value);
         if name.value == node.name.value || name.value == fqdn {
             out.push(
-                Diagnostic::new(Code::HostnameClash, name.span, format!("`{}` is both the VIP's name and node {}", name.value, node.name.value), "VIP name")
-                    .with_label(node.name.span, "this node's host name")
-                    .with_help("give the API endpoint its own name, e.g. \"k8s.home.arpa\""),
+                Diagnostic::new(
+                    Code::HostnameClash,
+                    name.span,
+                    format!("`{}` is both the VIP's name and node {}", name.value, node.name.value),
+                    "VIP name",
+                )
+                .with_label(node.name.span, "this node's host name")
+                .with_help("give the API endpoint its own name, e.g. \"k8s.home.arpa\""),
             );
         }
     }

@@ -17,8 +17,13 @@ fn control_planes(lab: &Lab, out: &mut Vec<Diagnostic>) {
     let cluster = &lab.cluster.name;
     match control_planes.len() {
         0 => out.push(
-            Diagnostic::new(Code::NoControlPlane, cluster.span, format!("cluster {} has no control-plane node", cluster.value), "this cluster")
-                .with_help("mark one node (or three) with role=\"control-plane\""),
+            Diagnostic::new(
+                Code::NoControlPlane,
+                cluster.span,
+                format!("cluster {} has no control-plane node", cluster.value),
+                "this cluster",
+            )
+            .with_help("mark one node (or three) with role=\"control-plane\""),
         ),
         n if n % 2 == 0 => {
             let mut diagnostic = Diagnostic::new(
@@ -52,24 +57,39 @@ fn disks(node: &crate::model::Node, out: &mut Vec<Diagnostic>) {
     let os_disks: Vec<_> = node.disks.iter().filter(|d| d.usage == DiskUse::Os).collect();
     for extra in os_disks.iter().skip(1) {
         out.push(
-            Diagnostic::new(Code::OsDisk, extra.path.span, format!("node {} has more than one OS disk", node.name.value), "second OS disk")
-                .with_label(os_disks[0].path.span, "first OS disk")
-                .with_help("the installer uses one OS disk: mark the other use=\"data\" or use=\"ignore\""),
+            Diagnostic::new(
+                Code::OsDisk,
+                extra.path.span,
+                format!("node {} has more than one OS disk", node.name.value),
+                "second OS disk",
+            )
+            .with_label(os_disks[0].path.span, "first OS disk")
+            .with_help("the installer uses one OS disk: mark the other use=\"data\" or use=\"ignore\""),
         );
     }
     for disk in &node.disks {
         let is_data = disk.usage == DiskUse::Data;
         if is_data && disk.mount.is_none() {
             out.push(
-                Diagnostic::new(Code::DiskMount, disk.path.span, format!("data disk {} has no mount point", disk.path.value), "data disk")
-                    .with_help("add mount=\"/srv/data\" (and optionally fs=\"xfs\")"),
+                Diagnostic::new(
+                    Code::DiskMount,
+                    disk.path.span,
+                    format!("data disk {} has no mount point", disk.path.value),
+                    "data disk",
+                )
+                .with_help("add mount=\"/srv/data\" (and optionally fs=\"xfs\")"),
             );
         }
         let stray = [disk.mount.as_ref().map(|m| ("mount", m.span)), disk.fs.as_ref().map(|f| ("fs", f.span))];
         for (what, span) in stray.into_iter().flatten().filter(|_| !is_data) {
             out.push(
-                Diagnostic::new(Code::DiskMount, span, format!("`{what}=` is only for use=\"data\" disks"), "not a data disk")
-                    .with_help("Ceph disks are handed to Rook raw and OS disks are the installer's: remove it"),
+                Diagnostic::new(
+                    Code::DiskMount,
+                    span,
+                    format!("`{what}=` is only for use=\"data\" disks"),
+                    "not a data disk",
+                )
+                .with_help("Ceph disks are handed to Rook raw and OS disks are the installer's: remove it"),
             );
         }
     }

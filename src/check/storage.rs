@@ -34,16 +34,25 @@ fn ceph_hosts_check(lab: &Lab, ceph: &Ceph, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     Code::CephReplicas,
                     pool.replicas.span,
-                    format!("{} wants {} replicas but only {hosts} host(s) have Ceph disks", pool.name.value, pool.replicas.value),
+                    format!(
+                        "{} wants {} replicas but only {hosts} host(s) have Ceph disks",
+                        pool.name.value, pool.replicas.value
+                    ),
                     "replicas",
                 )
-                .with_help(format!("Ceph puts each replica on a different host: use replicas={hosts} or add Ceph disks")),
+                .with_help(format!(
+                    "Ceph puts each replica on a different host: use replicas={hosts} or add Ceph disks"
+                )),
             );
         }
     }
     if let Some(mons) = &ceph.mons {
         if mons.value % 2 == 0 || mons.value > hosts {
-            let why = if mons.value % 2 == 0 { "an even number of monitors adds no fault tolerance".to_string() } else { format!("only {hosts} host(s) have Ceph disks") };
+            let why = if mons.value % 2 == 0 {
+                "an even number of monitors adds no fault tolerance".to_string()
+            } else {
+                format!("only {hosts} host(s) have Ceph disks")
+            };
             out.push(
                 Diagnostic::new(Code::CephMons, mons.span, format!("mons {}: {why}", mons.value), "monitor count")
                     .with_help(format!("use an odd count no larger than {hosts}")),
@@ -62,7 +71,12 @@ fn ceph_memory(lab: &Lab, ceph: &Ceph, out: &mut Vec<Diagnostic>) {
                 Diagnostic::new(
                     Code::CephOsdMemory,
                     memory.span,
-                    format!("node {}'s {osds} OSD(s) may use {} but it has {}", node.name.value, crate::model::ByteSize(needed), memory.value),
+                    format!(
+                        "node {}'s {osds} OSD(s) may use {} but it has {}",
+                        node.name.value,
+                        crate::model::ByteSize(needed),
+                        memory.value
+                    ),
                     "node memory",
                 )
                 .with_label(ceph.osd_memory.span, "per-OSD memory limit")
@@ -82,12 +96,18 @@ fn nfs(lab: &Lab, out: &mut Vec<Diagnostic>) {
                 None => "name a node of this file, or give the server's IPv4 address".to_string(),
             };
             out.push(
-                Diagnostic::new(Code::NfsServer, share.server.span, format!("NFS server `{name}` is neither a node nor an IP address"), "unknown server")
-                    .with_help(help),
+                Diagnostic::new(
+                    Code::NfsServer,
+                    share.server.span,
+                    format!("NFS server `{name}` is neither a node nor an IP address"),
+                    "unknown server",
+                )
+                .with_help(help),
             );
             continue;
         };
-        let mounts: Vec<_> = node.disks.iter().filter(|d| d.usage == DiskUse::Data).filter_map(|d| d.mount.as_ref()).collect();
+        let mounts: Vec<_> =
+            node.disks.iter().filter(|d| d.usage == DiskUse::Data).filter_map(|d| d.mount.as_ref()).collect();
         if !mounts.iter().any(|m| is_under(&share.path.value, &m.value)) {
             let mut diagnostic = Diagnostic::new(
                 Code::NfsPath,
@@ -115,9 +135,14 @@ fn default_class(lab: &Lab, out: &mut Vec<Diagnostic>) {
     defaults.extend(lab.storage.nfs.iter().filter_map(|n| n.default));
     for extra in defaults.iter().skip(1) {
         out.push(
-            Diagnostic::new(Code::DefaultStorageClass, *extra, "more than one storage class is marked default", "second default")
-                .with_label(defaults[0], "first default")
-                .with_help("Kubernetes picks at most one default StorageClass: keep default=#true on one"),
+            Diagnostic::new(
+                Code::DefaultStorageClass,
+                *extra,
+                "more than one storage class is marked default",
+                "second default",
+            )
+            .with_label(defaults[0], "first default")
+            .with_help("Kubernetes picks at most one default StorageClass: keep default=#true on one"),
         );
     }
 }

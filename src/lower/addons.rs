@@ -6,8 +6,8 @@ use super::read::{arg, args, boolean, children, choice, integer, parsed, prop, t
 use crate::diagnostic::Span;
 use crate::model::address::{parse_ip, AddressRange};
 use crate::model::{
-    BgpPeer, CalicoEncapsulation, Cni, CniKind, FlannelBackend, Ingress, KubeProxy, LbMode, LoadBalancer, LoadBalancerKind, Pool,
-    ProxyMode, Spanned,
+    BgpPeer, CalicoEncapsulation, Cni, CniKind, FlannelBackend, Ingress, KubeProxy, LbMode, LoadBalancer,
+    LoadBalancerKind, Pool, ProxyMode, Spanned,
 };
 
 /// `cni`, defaulting to Calico with VXLAN.
@@ -21,12 +21,30 @@ pub fn lower_cni(node: Option<&KdlNode>) -> Cni {
         },
         Some("flannel") => CniKind::Flannel {
             backend: prop(node, "backend")
-                .and_then(|e| choice(e, &[("vxlan", FlannelBackend::Vxlan), ("host-gw", FlannelBackend::HostGw), ("wireguard", FlannelBackend::Wireguard)]))
+                .and_then(|e| {
+                    choice(
+                        e,
+                        &[
+                            ("vxlan", FlannelBackend::Vxlan),
+                            ("host-gw", FlannelBackend::HostGw),
+                            ("wireguard", FlannelBackend::Wireguard),
+                        ],
+                    )
+                })
                 .map_or(FlannelBackend::Vxlan, |b| b.value),
         },
         _ => CniKind::Calico {
             encapsulation: prop(node, "encapsulation")
-                .and_then(|e| choice(e, &[("vxlan", CalicoEncapsulation::Vxlan), ("ipip", CalicoEncapsulation::IpIp), ("none", CalicoEncapsulation::None)]))
+                .and_then(|e| {
+                    choice(
+                        e,
+                        &[
+                            ("vxlan", CalicoEncapsulation::Vxlan),
+                            ("ipip", CalicoEncapsulation::IpIp),
+                            ("none", CalicoEncapsulation::None),
+                        ],
+                    )
+                })
                 .map_or(CalicoEncapsulation::Vxlan, |e| e.value),
         },
     };
@@ -38,9 +56,9 @@ pub fn lower_kube_proxy(node: Option<&KdlNode>, cni: &Cni) -> Option<KubeProxy> 
     if node.is_none() && cni.replaces_kube_proxy() {
         return None;
     }
-    let mode = node
-        .and_then(|n| prop(n, "mode"))
-        .and_then(|e| choice(e, &[("iptables", ProxyMode::Iptables), ("ipvs", ProxyMode::Ipvs), ("nftables", ProxyMode::Nftables)]));
+    let mode = node.and_then(|n| prop(n, "mode")).and_then(|e| {
+        choice(e, &[("iptables", ProxyMode::Iptables), ("ipvs", ProxyMode::Ipvs), ("nftables", ProxyMode::Nftables)])
+    });
     let span = node.map_or(Span::from(0..0), KdlNode::span);
     Some(KubeProxy { mode: mode.unwrap_or(Spanned::new(ProxyMode::Iptables, span)), declared: node.is_some() })
 }

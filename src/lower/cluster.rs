@@ -17,9 +17,18 @@ pub fn lower_cluster(node: &KdlNode) -> Option<Cluster> {
         None => Spanned::new(KubeVersion::newest(), node.name().span()),
     };
     let os = child_arg(node, "os").and_then(|e| {
-        choice(e, &[("ubuntu-22.04", Os::Ubuntu2204), ("ubuntu-24.04", Os::Ubuntu2404), ("debian-12", Os::Debian12), ("debian-13", Os::Debian13)])
+        choice(
+            e,
+            &[
+                ("ubuntu-22.04", Os::Ubuntu2204),
+                ("ubuntu-24.04", Os::Ubuntu2404),
+                ("debian-12", Os::Debian12),
+                ("debian-13", Os::Debian13),
+            ],
+        )
     });
-    let key_type = child_arg(node, "key-type").and_then(|e| choice(e, &[("ecdsa-p256", KeyType::EcdsaP256), ("rsa-2048", KeyType::Rsa2048)]));
+    let key_type = child_arg(node, "key-type")
+        .and_then(|e| choice(e, &[("ecdsa-p256", KeyType::EcdsaP256), ("rsa-2048", KeyType::Rsa2048)]));
     Some(Cluster {
         name: text(arg(node, 0)?)?,
         kubernetes,
@@ -45,8 +54,11 @@ pub fn lower_network(node: &KdlNode) -> Option<Network> {
         lan: parsed(arg(lan_node, 0)?, parse_cidr)?,
         gateway,
         dns,
-        domain: prop_text(lan_node, "domain").unwrap_or_else(|| Spanned::new(DEFAULT_DOMAIN.into(), lan_node.name().span())),
-        dhcp: child(node, "dhcp").and_then(|d| prop(d, "range")).and_then(|e| parsed(e, |s| AddressRange::parse(s, false))),
+        domain: prop_text(lan_node, "domain")
+            .unwrap_or_else(|| Spanned::new(DEFAULT_DOMAIN.into(), lan_node.name().span())),
+        dhcp: child(node, "dhcp")
+            .and_then(|d| prop(d, "range"))
+            .and_then(|e| parsed(e, |s| AddressRange::parse(s, false))),
         ntp: child(node, "ntp").map(|n| args(n).filter_map(|e| text(e).map(|t| t.value)).collect()).unwrap_or_default(),
         pods: cidr_or("pods", DEFAULT_PODS)?,
         services: cidr_or("services", DEFAULT_SERVICES)?,

@@ -25,7 +25,10 @@ pub fn lower_hardware<'a>(nodes: impl Iterator<Item = &'a KdlNode>) -> Vec<Hardw
 }
 
 /// Lowers every node; `None` when one could not be (its diagnostics say why).
-pub fn lower_nodes<'a>(nodes: impl Iterator<Item = &'a KdlNode>, hardware: &[Hardware]) -> (Option<Vec<Node>>, Vec<Diagnostic>) {
+pub fn lower_nodes<'a>(
+    nodes: impl Iterator<Item = &'a KdlNode>,
+    hardware: &[Hardware],
+) -> (Option<Vec<Node>>, Vec<Diagnostic>) {
     let mut diagnostics = Vec::new();
     let lowered: Option<Vec<Node>> = nodes.map(|node| lower_node(node, hardware, &mut diagnostics)).collect();
     (lowered, diagnostics)
@@ -43,14 +46,20 @@ fn lower_node(node: &KdlNode, hardware: &[Hardware], diagnostics: &mut Vec<Diagn
         },
     };
     let role = prop(node, "role")
-        .and_then(|e| choice(e, &[("control-plane", Role::ControlPlane), ("worker", Role::Worker), ("storage", Role::Storage)]))
+        .and_then(|e| {
+            choice(e, &[("control-plane", Role::ControlPlane), ("worker", Role::Worker), ("storage", Role::Storage)])
+        })
         .map_or(Role::Worker, |r| r.value);
     let memory = prop(node, "memory").and_then(|e| parsed(e, ByteSize::parse));
     let profile_memory = profile.and_then(|p| p.memory).map(|m| Spanned::new(m, node.name().span()));
     Some(Node {
         name: text(arg(node, 0)?)?,
         role,
-        arch: prop(node, "arch").and_then(|e| choice(e, ARCHES)).map(|a| a.value).or(profile.and_then(|p| p.arch)).unwrap_or(Arch::Amd64),
+        arch: prop(node, "arch")
+            .and_then(|e| choice(e, ARCHES))
+            .map(|a| a.value)
+            .or(profile.and_then(|p| p.arch))
+            .unwrap_or(Arch::Amd64),
         cpus: prop(node, "cpus").and_then(integer).map(|c| c.value).or(profile.and_then(|p| p.cpus)),
         memory: memory.or(profile_memory),
         nics: children(node, "nic").map(lower_nic).collect::<Option<_>>()?,
@@ -63,11 +72,18 @@ fn unknown_hardware(name: &Spanned<String>, hardware: &[Hardware]) -> Diagnostic
     let known = hardware.iter().map(|h| h.name.value.as_str());
     let help = match did_you_mean(&name.value, known.clone()) {
         Some(suggestion) => format!("did you mean \"{suggestion}\"?"),
-        None if hardware.is_empty() => "declare it first: hardware \"NAME\" arch=\"amd64\" cpus=4 memory=\"16GiB\"".to_string(),
+        None if hardware.is_empty() => {
+            "declare it first: hardware \"NAME\" arch=\"amd64\" cpus=4 memory=\"16GiB\"".to_string()
+        }
         None => format!("declared profiles: {}", known.collect::<Vec<_>>().join(", ")),
     };
-    Diagnostic::new(Code::UnknownHardware, name.span, format!("no hardware profile named \"{}\"", name.value), "unknown profile")
-        .with_help(help)
+    Diagnostic::new(
+        Code::UnknownHardware,
+        name.span,
+        format!("no hardware profile named \"{}\"", name.value),
+        "unknown profile",
+    )
+    .with_help(help)
 }
 
 fn lower_nic(node: &KdlNode) -> Option<Nic> {
@@ -79,7 +95,10 @@ fn lower_nic(node: &KdlNode) -> Option<Nic> {
 }
 
 fn lower_disk(node: &KdlNode) -> Option<Disk> {
-    let usage = choice(prop(node, "use")?, &[("os", DiskUse::Os), ("ceph", DiskUse::Ceph), ("data", DiskUse::Data), ("ignore", DiskUse::Ignore)])?;
+    let usage = choice(
+        prop(node, "use")?,
+        &[("os", DiskUse::Os), ("ceph", DiskUse::Ceph), ("data", DiskUse::Data), ("ignore", DiskUse::Ignore)],
+    )?;
     Some(Disk {
         path: text(arg(node, 0)?)?,
         usage: usage.value,

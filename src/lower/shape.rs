@@ -27,8 +27,12 @@ pub fn validate(document: &KdlDocument, spec: &NodeSpec, parent: Option<&KdlNode
 fn unknown_node(node: &KdlNode, spec: &NodeSpec, parent: Option<&KdlNode>) -> Diagnostic {
     let name = node.name().value();
     let place = parent.map_or("at the top level".to_string(), |p| format!("inside `{}`", p.name().value()));
-    let mut diagnostic =
-        Diagnostic::new(Code::UnknownNode, node.name().span(), format!("unknown node `{name}` {place}"), "not a known node");
+    let mut diagnostic = Diagnostic::new(
+        Code::UnknownNode,
+        node.name().span(),
+        format!("unknown node `{name}` {place}"),
+        "not a known node",
+    );
     let expected = spec.children.iter().map(|c| c.name);
     diagnostic.help = Some(match did_you_mean(name, expected.clone()) {
         Some(suggestion) => format!("did you mean `{suggestion}`?"),
@@ -47,8 +51,13 @@ fn check_cardinality(document: &KdlDocument, spec: &NodeSpec, parent: Option<&Kd
                 None => (Span::from(0..0), "the document".to_string()),
             };
             out.push(
-                Diagnostic::new(Code::MissingNode, span, format!("{place} needs a `{}` node", child.name), "declared here")
-                    .with_help(format!("add `{}`: {}", child.name, child.doc)),
+                Diagnostic::new(
+                    Code::MissingNode,
+                    span,
+                    format!("{place} needs a `{}` node", child.name),
+                    "declared here",
+                )
+                .with_help(format!("add `{}`: {}", child.name, child.doc)),
             );
         }
         if let Some(max) = child.max {
@@ -93,7 +102,7 @@ fn validate_arguments(node: &KdlNode, spec: &NodeSpec, out: &mut Vec<Diagnostic>
     let args: Vec<&KdlEntry> = node.entries().iter().filter(|e| e.name().is_none()).collect();
     for (index, entry) in args.iter().enumerate() {
         match spec.args.get(index).or(spec.rest.as_ref()) {
-            Some(arg) => out.extend(check_value(entry, arg.kind, arg.name)),
+            Some(arg) => out.extend(check_value(entry, arg.kind, &argument_label(spec, arg))),
             None => out.push(
                 Diagnostic::new(
                     Code::UnexpectedArgument,
@@ -117,6 +126,15 @@ fn validate_arguments(node: &KdlNode, spec: &NodeSpec, out: &mut Vec<Diagnostic>
             )
             .with_help(usage(spec)),
         );
+    }
+}
+
+/// How an argument is named in messages: `node name`, or just `kubernetes` for one-value nodes.
+fn argument_label(spec: &NodeSpec, arg: &Arg) -> String {
+    if arg.name == spec.name {
+        arg.name.to_string()
+    } else {
+        format!("{} {}", spec.name, arg.name)
     }
 }
 
@@ -164,8 +182,13 @@ fn unknown_property(key: &str, span: Span, spec: &NodeSpec, kind_of_node: Option
         None if candidates.is_empty() => format!("`{}` takes no properties", spec.name),
         None => format!("`{}` takes: {}", spec.name, candidates.join(", ")),
     };
-    Diagnostic::new(Code::UnknownProperty, span, format!("unknown property `{key}` on `{}`", spec.name), "not a known property")
-        .with_help(help)
+    Diagnostic::new(
+        Code::UnknownProperty,
+        span,
+        format!("unknown property `{key}` on `{}`", spec.name),
+        "not a known property",
+    )
+    .with_help(help)
 }
 
 /// `name ARG… key=VALUE…` for help lines.
@@ -201,8 +224,13 @@ fn check_value(entry: &KdlEntry, kind: Kind, name: &str) -> Option<Diagnostic> {
                 None => format!("expected {}", quoted_list(choices)),
             };
             Some(
-                Diagnostic::new(Code::InvalidChoice, span, format!("`{name}` cannot be \"{s}\""), "not an allowed value")
-                    .with_help(help),
+                Diagnostic::new(
+                    Code::InvalidChoice,
+                    span,
+                    format!("`{name}` cannot be \"{s}\""),
+                    "not an allowed value",
+                )
+                .with_help(help),
             )
         }
         (_, KdlValue::String(s)) => check_text(s, kind, name, span),
@@ -241,14 +269,30 @@ fn wrong_type(kind: Kind, name: &str, span: Span, found: &str) -> Diagnostic {
 fn check_text(text: &str, kind: Kind, name: &str, span: Span) -> Option<Diagnostic> {
     let (code, error, help) = match kind {
         Kind::Ip => (Code::InvalidIp, parse_ip(text).err(), "write four decimal octets, e.g. \"192.168.1.10\""),
-        Kind::Cidr => (Code::InvalidCidr, parse_cidr(text).err(), "write the network address and prefix, e.g. \"192.168.1.0/24\""),
-        Kind::Range => (Code::InvalidRange, AddressRange::parse(text, false).err(), "write \"FIRST-LAST\", e.g. \"192.168.1.200-192.168.1.249\""),
-        Kind::RangeOrCidr => (Code::InvalidRange, AddressRange::parse(text, true).err(), "write \"FIRST-LAST\" or a CIDR"),
+        Kind::Cidr => {
+            (Code::InvalidCidr, parse_cidr(text).err(), "write the network address and prefix, e.g. \"192.168.1.0/24\"")
+        }
+        Kind::Range => (
+            Code::InvalidRange,
+            AddressRange::parse(text, false).err(),
+            "write \"FIRST-LAST\", e.g. \"192.168.1.200-192.168.1.249\"",
+        ),
+        Kind::RangeOrCidr => {
+            (Code::InvalidRange, AddressRange::parse(text, true).err(), "write \"FIRST-LAST\" or a CIDR")
+        }
         Kind::Mac => (Code::InvalidMac, Mac::parse(text).err(), "write six hex octets, e.g. \"1c:83:41:30:aa:aa\""),
         Kind::Size => (Code::InvalidSize, ByteSize::parse(text).err(), "units: B, KB, MB, GB, TB, KiB, MiB, GiB, TiB"),
-        Kind::Url => (Code::InvalidUrl, url_error(text, &["https", "http", "ssh"]), "write a full URL, e.g. \"https://example.com/x\""),
-        Kind::Path => (Code::InvalidPath, absolute_path_error(text), "write an absolute path such as \"/dev/disk/by-id/…\""),
-        Kind::HostPort => (Code::InvalidHostPort, HostPort::parse(text).err(), "write e.g. \"registry.home.arpa:5000\""),
+        Kind::Url => (
+            Code::InvalidUrl,
+            url_error(text, &["https", "http", "ssh"]),
+            "write a full URL, e.g. \"https://example.com/x\"",
+        ),
+        Kind::Path => {
+            (Code::InvalidPath, absolute_path_error(text), "write an absolute path such as \"/dev/disk/by-id/…\"")
+        }
+        Kind::HostPort => {
+            (Code::InvalidHostPort, HostPort::parse(text).err(), "write e.g. \"registry.home.arpa:5000\"")
+        }
         Kind::DnsLabel => (Code::DnsLabel, dns_label_error(text), "use lower-case letters, digits and `-` (RFC 1123)"),
         Kind::DnsName => (Code::DnsLabel, dns_name_error(text), "use dot-separated DNS labels, e.g. \"k8s.home.arpa\""),
         Kind::Version => (Code::UnsupportedVersion, version_error(text), "hlc supports Kubernetes 1.33 to 1.37"),

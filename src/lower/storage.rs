@@ -11,17 +11,14 @@ pub const DEFAULT_REPLICAS: u32 = 3;
 
 pub fn lower_storage(node: Option<&KdlNode>) -> Storage {
     let Some(node) = node else { return Storage::default() };
-    Storage {
-        ceph: child(node, "ceph").map(lower_ceph),
-        nfs: children(node, "nfs").filter_map(lower_nfs).collect(),
-    }
+    Storage { ceph: child(node, "ceph").map(lower_ceph), nfs: children(node, "nfs").filter_map(lower_nfs).collect() }
 }
 
 fn lower_ceph(node: &KdlNode) -> Ceph {
     let pools = |name| children(node, name).filter_map(lower_pool).collect();
-    let osd_memory = child_arg(node, "osd-memory")
-        .and_then(|e| parsed(e, ByteSize::parse))
-        .unwrap_or_else(|| Spanned::new(ByteSize::parse(DEFAULT_OSD_MEMORY).expect("valid default"), node.name().span()));
+    let osd_memory = child_arg(node, "osd-memory").and_then(|e| parsed(e, ByteSize::parse)).unwrap_or_else(|| {
+        Spanned::new(ByteSize::parse(DEFAULT_OSD_MEMORY).expect("valid default"), node.name().span())
+    });
     Ceph {
         block_pools: pools("block-pool"),
         filesystems: pools("filesystem"),
@@ -35,7 +32,9 @@ fn lower_ceph(node: &KdlNode) -> Ceph {
 fn lower_pool(node: &KdlNode) -> Option<CephPool> {
     Some(CephPool {
         name: text(arg(node, 0)?)?,
-        replicas: prop(node, "replicas").and_then(integer).unwrap_or(Spanned::new(DEFAULT_REPLICAS, node.name().span())),
+        replicas: prop(node, "replicas")
+            .and_then(integer)
+            .unwrap_or(Spanned::new(DEFAULT_REPLICAS, node.name().span())),
         storage_class: prop_text(node, "storage-class").map(|s| s.value),
         default: default_flag(node),
     })

@@ -60,7 +60,7 @@ impl AddressRange {
     }
 
     /// How many addresses the range holds.
-    pub fn len(&self) -> u64 {
+    pub fn address_count(&self) -> u64 {
         u64::from(u32::from(self.end)).saturating_sub(u64::from(u32::from(self.start))) + 1
     }
 }
@@ -89,7 +89,7 @@ mod tests {
     #[test]
     fn range_parses_dash_and_cidr() {
         let r = AddressRange::parse("10.0.0.5-10.0.0.9", false).unwrap();
-        assert_eq!(r.len(), 5);
+        assert_eq!(r.address_count(), 5);
         assert!(r.contains("10.0.0.7".parse().unwrap()) && !r.contains("10.0.0.10".parse().unwrap()));
         assert!(AddressRange::parse("10.0.0.0/30", false).is_err());
         let c = AddressRange::parse("10.0.0.0/30", true).unwrap();

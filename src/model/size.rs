@@ -33,19 +33,23 @@ impl ByteSize {
         self.0
     }
 
-    /// Kubernetes quantity form (`4Gi`, `500M`), exact, as used in resource limits.
+    /// Kubernetes quantity form (`4Gi`, `250G`): the exact unit with the smallest mantissa.
     pub fn to_quantity(self) -> String {
-        for (suffix, factor) in [("Ti", 1u64 << 40), ("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)] {
-            if self.0 >= factor && self.0 % factor == 0 {
-                return format!("{}{suffix}", self.0 / factor);
-            }
-        }
-        for (suffix, factor) in [("T", 1_000_000_000_000u64), ("G", 1_000_000_000), ("M", 1_000_000), ("k", 1_000)] {
-            if self.0 >= factor && self.0 % factor == 0 {
-                return format!("{}{suffix}", self.0 / factor);
-            }
-        }
-        self.0.to_string()
+        const SUFFIXES: &[(&str, u64)] = &[
+            ("Ti", 1 << 40),
+            ("T", 1_000_000_000_000),
+            ("Gi", 1 << 30),
+            ("G", 1_000_000_000),
+            ("Mi", 1 << 20),
+            ("M", 1_000_000),
+            ("Ki", 1 << 10),
+            ("k", 1_000),
+        ];
+        SUFFIXES
+            .iter()
+            .filter(|(_, factor)| self.0 >= *factor && self.0 % factor == 0)
+            .min_by_key(|(_, factor)| self.0 / factor)
+            .map_or_else(|| self.0.to_string(), |(suffix, factor)| format!("{}{suffix}", self.0 / factor))
     }
 }
 
@@ -79,5 +83,8 @@ mod tests {
         assert_eq!(ByteSize::parse("2GiB").unwrap().to_quantity(), "2Gi");
         assert_eq!(ByteSize::parse("250GB").unwrap().to_quantity(), "250G");
         assert_eq!(ByteSize::parse("2GiB").unwrap().to_string(), "2GiB");
+        assert_eq!(ByteSize::parse("1536MiB").unwrap().to_quantity(), "1536Mi");
+        assert_eq!(ByteSize::parse("1000B").unwrap().to_quantity(), "1k");
+        assert_eq!(ByteSize::parse("7B").unwrap().to_quantity(), "7");
     }
 }

@@ -1,0 +1,90 @@
+//! Every file in fixtures/invalid/ reports the code its name says, with a snapshot of the human
+//! rendering and the JSON lines; every diagnostic code has such a fixture.
+
+use hlc::codes::Code;
+use hlc::diagnostic::{render_human, render_json};
+use hlc::frontend::check_source;
+use hlc::source::Source;
+
+use crate::support::{hlc, kdl_files, root};
+
+/// `hlc::net::outside-lan` ↔ `net-outside-lan.kdl`.
+fn fixture_name(code: Code) -> String {
+    code.as_str().trim_start_matches("hlc::").replacen("::", "-", 1) + ".kdl"
+}
+
+#[test]
+fn every_code_has_a_fixture() {
+    let missing: Vec<_> =
+        Code::ALL.iter().filter(|c| !root().join("fixtures/invalid").join(fixture_name(**c)).is_file()).collect();
+    assert!(missing.is_empty(), "codes without a fixture in fixtures/invalid: {missing:?}");
+}
+
+#[test]
+fn every_fixture_reports_its_code() {
+    for path in kdl_files("fixtures/invalid") {
+        let source = Source::load(&root().join(&path)).unwrap();
+        let codes: Vec<&str> = check_source(&source).diagnostics.iter().map(|d| d.code.as_str()).collect();
+        let expected = Code::ALL.iter().find(|c| path.ends_with(&format!("/{}", fixture_name(**c))));
+        let expected = expected.unwrap_or_else(|| panic!("{path} is named after no diagnostic code"));
+        assert!(codes.contains(&expected.as_str()), "{path}: expected {}, got {codes:?}", expected.as_str());
+    }
+}
+
+#[test]
+fn diagnostics_snapshots() {
+    insta::glob!("../fixtures/invalid", "*.kdl", |path| {
+        let name = format!("fixtures/invalid/{}", path.file_name().unwrap().to_string_lossy());
+        let text = std::fs::read_to_string(path).unwrap();
+        let source = Source::from_text(name, text);
+        let diagnostics = check_source(&source).diagnostics;
+        let json: Vec<String> = diagnostics.iter().map(|d| render_json(d, &source)).collect();
+        let rendered = format!("{}\n--- json ---\n{}\n", render_human(&diagnostics, &source, false), json.join("\n"));
+        insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+            insta::assert_snapshot!(rendered);
+        });
+    });
+}
+
+#[test]
+fn json_lines_carry_the_primary_position() {
+    let run = hlc(&["--message-format", "json", "check", "fixtures/invalid/net-duplicate-ip.kdl"]);
+    assert_eq!(run.status, 1);
+    let line: serde_json::Value = serde_json::from_str(run.stdout.lines().next().unwrap()).unwrap();
+    let text = std::fs::read_to_string(root().join("fixtures/invalid/net-duplicate-ip.kdl")).unwrap();
+    // The second NIC's ip= entry is where the duplicate is reported.
+    let (line_index, source_line) =
+        text.lines().enumerate().filter(|(_, l)| l.contains("ip=\"192.168.1.11\"")).nth(1).unwrap();
+    assert_eq!(line["code"], "hlc::net::duplicate-ip");
+    assert_eq!(line["severity"], "error");
+    assert_eq!(line["line"], line_index + 1);
+    assert_eq!(line["column"], source_line.find("ip=").unwrap() + 1);
+    assert_eq!(line["labels"].as_array().unwrap().len(), 2);
+    assert!(line["help"].is_string());
+}
+
+#[test]
+fn all_diagnostics_are_reported_together() {
+    let source = Source::from_text(
+        "many.kdl",
+        std::fs::read_to_string(root().join("fixtures/invalid/net-outside-lan.kdl")).unwrap()
+            + "\nnode \"w2\" hardware=\"mini\" {\n    nic \"eth0\" mac=\"02:00:00:00:00:09\" ip=\"192.168.1.60\"\n}\n",
+    );
+    let codes: Vec<&str> = check_source(&source).diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert_eq!(codes.iter().filter(|c| **c == "hlc::net::outside-lan").count(), 2, "{codes:?}");
+    assert!(codes.contains(&"hlc::net::in-lb-pool"), "{codes:?}");
+}
+
+#[test]
+fn warnings_pass_unless_denied() {
+    let fixture = "fixtures/invalid/cluster-even-control-planes.kdl";
+    assert_eq!(hlc(&["check", fixture]).status, 0);
+    let denied = hlc(&["check", "--deny-warnings", fixture]);
+    assert_eq!(denied.status, 1);
+    assert!(denied.stderr.contains("hlc::cluster::even-control-planes"));
+}
+
+#[test]
+fn advice_does_not_fail_even_when_warnings_are_denied() {
+    assert_eq!(hlc(&["check", "--deny-warnings", "fixtures/invalid/lb-strict-arp.kdl"]).status, 0);
+}

@@ -1,0 +1,52 @@
+//! Shared helpers: running the real `hlc` binary and finding fixtures.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// What one run of `hlc` did.
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the built `hlc` with `args` in the repository root.
+pub fn hlc(args: &[&str]) -> Run {
+    hlc_in(&root(), args)
+}
+
+pub fn hlc_in(dir: &Path, args: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_hlc")).args(args).current_dir(dir).output().expect("hlc runs");
+    Run {
+        status: output.status.code().expect("hlc exits normally"),
+        stdout: String::from_utf8(output.stdout).expect("utf-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("utf-8 stderr"),
+    }
+}
+
+/// `.kdl` files in `dir` (relative to the root), sorted, as root-relative paths.
+pub fn kdl_files(dir: &str) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(root().join(dir))
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "kdl"))
+        .map(|path| format!("{dir}/{}", path.file_name().unwrap().to_string_lossy()))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every document that must build: the root example, the valid fixtures and the spec's examples.
+pub fn valid_documents() -> Vec<String> {
+    let mut files = vec!["homelab.kdl".to_string()];
+    files.extend(kdl_files("fixtures/valid"));
+    if root().join("../shared/spec/examples").is_dir() {
+        files.extend(kdl_files("../shared/spec/examples"));
+    }
+    files
+}
