@@ -45,6 +45,47 @@ pub enum Command {
     },
     /// Write a commented example homelab.kdl into DIR (default: the current directory).
     Init { dir: Option<PathBuf> },
+    /// Check, then compile into the output tree (default: `out/` beside FILE).
+    Build {
+        file: PathBuf,
+        #[command(flatten)]
+        paths: TreePaths,
+    },
+    /// Show what a build would change: a unified diff of public files, names of secret ones.
+    Diff {
+        file: PathBuf,
+        #[command(flatten)]
+        paths: TreePaths,
+    },
+    /// Print the artifact graph.
+    Graph {
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+    },
+    /// Show which KDL nodes and graph steps produce an output file.
+    Explain {
+        file: PathBuf,
+        /// A path inside the output tree, e.g. `pki/apiserver.crt`.
+        path: String,
+    },
+}
+
+/// Where the tree and the state live.
+#[derive(clap::Args, Debug)]
+pub struct TreePaths {
+    /// Output directory (default: `out/` beside FILE).
+    #[arg(short, long)]
+    pub out: Option<PathBuf>,
+    /// State directory with keys and certificates (default: `<FILE stem>.state/` beside FILE).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
 }
 
 /// Process outcome.
@@ -65,11 +106,15 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Check { ref file, deny_warnings } => check(file, cli.message_format, deny_warnings),
         Command::Fmt { ref file, check } => fmt(file, cli.message_format, check),
         Command::Init { ref dir } => init(dir.as_deref().unwrap_or(Path::new("."))),
+        Command::Build { ref file, ref paths } => crate::commands::build(file, paths, cli.message_format),
+        Command::Diff { ref file, ref paths } => crate::commands::diff(file, paths, cli.message_format),
+        Command::Graph { ref file, format } => crate::commands::graph(file, format, cli.message_format),
+        Command::Explain { ref file, ref path } => crate::commands::explain(file, path, cli.message_format),
     }
 }
 
 /// Prints an environment error (one line) and returns exit status 2.
-fn environment_error(message: impl std::fmt::Display) -> Outcome {
+pub fn environment_error(message: impl std::fmt::Display) -> Outcome {
     eprintln!("error: {message}");
     Outcome::Environment
 }

@@ -1,11 +1,14 @@
 //! hlc, the homelab compiler: homelab.kdl → checked typed model → artifact graph → output tree.
 //!
-//! Stages, in order: `source` → `parse` → `lower` → `check` (run together by `frontend`);
-//! `cli` drives them. See ARCHITECTURE.md for the map.
+//! Stages, in order: `source` → `parse` → `lower` → `check` (together: `frontend`) → `plan` →
+//! `render` → `write`; `build` runs them and `cli` drives everything. See ARCHITECTURE.md for the map.
 
+pub mod build;
 pub mod check;
 pub mod cli;
+pub mod clock;
 pub mod codes;
+pub mod commands;
 pub mod diagnostic;
 pub mod fmt;
 pub mod frontend;
@@ -13,6 +16,11 @@ pub mod init;
 pub mod lower;
 pub mod model;
 pub mod parse;
+pub mod pki;
+pub mod plan;
+pub mod render;
 pub mod schema;
 pub mod source;
+pub mod state;
 pub mod vocabulary;
+pub mod write;

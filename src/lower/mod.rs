@@ -11,7 +11,7 @@ mod storage;
 
 use kdl::{KdlDocument, KdlNode};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Span};
 use crate::model::Lab;
 use crate::vocabulary::DOCUMENT;
 
@@ -44,6 +44,7 @@ pub fn lower(document: &KdlDocument) -> (Option<Lab>, Vec<Diagnostic>) {
             gitops,
             hardware,
             nodes: nodes?,
+            sources: sources(document),
         })
     })();
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -55,4 +56,35 @@ pub fn lower(document: &KdlDocument) -> (Option<Lab>, Vec<Diagnostic>) {
 /// Top-level nodes called `name`.
 fn top_level<'a>(document: &'a KdlDocument, name: &'static str) -> impl Iterator<Item = &'a KdlNode> {
     document.nodes().iter().filter(move |n| n.name().value() == name)
+}
+
+/// Top-level nodes that always exist as graph sources, written or defaulted.
+const SINGLETON_SOURCES: &[&str] =
+    &["cluster", "network", "cni", "kube-proxy", "load-balancer", "ingress", "storage", "auth", "access", "gitops"];
+
+/// Graph sources: singletons by name, repeatable nodes as `name "arg"`, and `storage` children
+/// as `storage.ceph` / `storage.nfs "name"`.
+fn sources(document: &KdlDocument) -> Vec<(String, Option<Span>)> {
+    let mut sources: Vec<(String, Option<Span>)> =
+        SINGLETON_SOURCES.iter().map(|name| (name.to_string(), top_level(document, name).next().map(KdlNode::span))).collect();
+    for node in document.nodes() {
+        if let Some(id) = repeatable_identity(node, "") {
+            sources.push((id, Some(node.span())));
+        }
+        if node.name().value() == "storage" {
+            for child in node.children().map(|c| c.nodes()).unwrap_or_default() {
+                let id = repeatable_identity(child, "storage.").unwrap_or_else(|| format!("storage.{}", child.name().value()));
+                sources.push((id, Some(child.span())));
+            }
+        }
+    }
+    sources
+}
+
+/// `node "node1"` for nodes that may repeat and are told apart by their first argument.
+fn repeatable_identity(node: &KdlNode, prefix: &str) -> Option<String> {
+    const REPEATABLE: &[&str] = &["node", "hardware", "registry", "nfs"];
+    let name = node.name().value();
+    let first = read::arg(node, 0)?.value().as_string()?;
+    REPEATABLE.contains(&name).then(|| format!("{prefix}{name} \"{first}\""))
 }

@@ -35,6 +35,24 @@ pub struct Lab {
     pub users: Vec<User>,
     pub registries: Vec<Registry>,
     pub gitops: Option<GitOps>,
+    /// Every KDL node by identity (`cluster`, `node "node1"`, `storage.ceph`), with its span when
+    /// written: the sources of the artifact graph.
+    pub sources: Vec<(String, Option<Span>)>,
+}
+
+impl Lab {
+    /// The API server endpoint every client uses: the VIP and its port, or the only control
+    /// plane's address on 6443.
+    pub fn control_plane_endpoint(&self) -> (std::net::Ipv4Addr, u16) {
+        match &self.network.vip {
+            Some(vip) => (vip.address.value, vip.port),
+            None => (self.control_planes().next().map_or(self.network.gateway.value, Node::ip), 6443),
+        }
+    }
+
+    pub fn control_planes(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|n| n.is_control_plane())
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -115,6 +133,8 @@ pub enum Role {
 #[derive(Clone, Debug)]
 pub struct Node {
     pub name: Spanned<String>,
+    /// The hardware profile it uses, if any.
+    pub hardware: Option<String>,
     pub role: Role,
     /// Resolved: the node's own value, else its hardware profile's, else amd64.
     pub arch: Arch,

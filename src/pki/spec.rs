@@ -1,0 +1,174 @@
+//! What the cluster's PKI consists of, derived from the model: kubeadm's layout and rules
+//! (subjects, SANs, usages, lifetimes). Pure data; `issue` turns a spec into a credential.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use serde::Serialize;
+
+use crate::model::Lab;
+
+/// What a certificate may be used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Usage {
+    Ca,
+    Server,
+    Client,
+    ServerAndClient,
+}
+
+/// Everything that defines a certificate. Any change re-issues it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CertSpec {
+    /// State path without extension, e.g. `pki/apiserver`, `pki/etcd/node1/server`.
+    pub name: String,
+    pub common_name: String,
+    pub organization: Option<String>,
+    /// The issuing CA's `name`; `None` for a self-signed CA.
+    pub issuer: Option<String>,
+    pub usage: Usage,
+    pub dns_names: Vec<String>,
+    pub ips: Vec<IpAddr>,
+    pub validity_days: u32,
+    /// Renewal starts this many days before expiry.
+    pub renew_days: u32,
+    /// Graph source ids this certificate depends on (not part of the certificate itself).
+    #[serde(skip)]
+    pub sources: Vec<String>,
+}
+
+pub const CA_DAYS: u32 = 3650;
+pub const LEAF_DAYS: u32 = 365;
+
+pub const CA: &str = "pki/ca";
+pub const FRONT_PROXY_CA: &str = "pki/front-proxy-ca";
+pub const ETCD_CA: &str = "pki/etcd/ca";
+
+fn ca(name: &str, common_name: &str) -> CertSpec {
+    CertSpec {
+        name: name.into(),
+        common_name: common_name.into(),
+        organization: None,
+        issuer: None,
+        usage: Usage::Ca,
+        dns_names: vec![common_name.into()],
+        ips: vec![],
+        validity_days: CA_DAYS,
+        renew_days: 365,
+        sources: vec!["cluster".into()],
+    }
+}
+
+/// A leaf certificate signed by `issuer`.
+pub fn leaf(name: &str, issuer: &str, common_name: &str, organization: Option<&str>, usage: Usage) -> CertSpec {
+    CertSpec {
+        name: name.into(),
+        common_name: common_name.into(),
+        organization: organization.map(str::to_string),
+        issuer: Some(issuer.into()),
+        usage,
+        dns_names: vec![],
+        ips: vec![],
+        validity_days: LEAF_DAYS,
+        renew_days: 30,
+        sources: vec!["cluster".into()],
+    }
+}
+
+/// The API server's certificate: VIP and its name, every control plane, the first service IP,
+/// the in-cluster names, and loopback. One certificate shared by all control planes.
+fn apiserver(lab: &Lab) -> CertSpec {
+    let mut spec = leaf("pki/apiserver", CA, "kube-apiserver", None, Usage::Server);
+    let domain = &lab.network.domain.value;
+    let mut dns = vec!["kubernetes".to_string(), "kubernetes.default".into(), "kubernetes.default.svc".into()];
+    dns.push("kubernetes.default.svc.cluster.local".into());
+    let mut ips = vec![IpAddr::V4(first_service_ip(lab)), IpAddr::V4(Ipv4Addr::LOCALHOST)];
+    spec.sources.push("network".into());
+    if let Some(vip) = &lab.network.vip {
+        ips.push(IpAddr::V4(vip.address.value));
+        dns.extend(vip.name.as_ref().map(|n| n.value.clone()));
+    }
+    for node in lab.nodes.iter().filter(|n| n.is_control_plane()) {
+        dns.push(node.name.value.clone());
+        dns.push(format!("{}.{domain}", node.name.value));
+        ips.push(IpAddr::V4(node.ip()));
+        spec.sources.push(node_source(&node.name.value));
+    }
+    spec.dns_names = dedup(dns);
+    spec.ips = dedup(ips);
+    spec
+}
+
+/// etcd serving and peer certificates of one control plane (kubeadm: node name, localhost, IPs).
+fn etcd_member(node: &crate::model::Node, kind: &str) -> CertSpec {
+    let mut spec = leaf(&format!("pki/etcd/{}/{kind}", node.name.value), ETCD_CA, &node.name.value, None, Usage::ServerAndClient);
+    spec.dns_names = vec![node.name.value.clone(), "localhost".into()];
+    spec.ips = vec![IpAddr::V4(node.ip()), IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)];
+    spec.sources.push(node_source(&node.name.value));
+    spec
+}
+
+/// The graph source id of a node.
+pub fn node_source(name: &str) -> String {
+    format!("node \"{name}\"")
+}
+
+/// The first address of the service network: the `kubernetes` Service's ClusterIP.
+pub fn first_service_ip(lab: &Lab) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(lab.network.services.network()) + 1)
+}
+
+/// Removes repeats, keeping first occurrences in order.
+fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut seen = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    seen
+}
+
+/// Every certificate of the cluster, CAs first.
+pub fn certificates(lab: &Lab) -> Vec<CertSpec> {
+    let mut specs = vec![
+        ca(CA, "kubernetes"),
+        ca(FRONT_PROXY_CA, "front-proxy-ca"),
+        ca(ETCD_CA, "etcd-ca"),
+        apiserver(lab),
+        leaf("pki/apiserver-kubelet-client", CA, "kube-apiserver-kubelet-client", Some("kubeadm:cluster-admins"), Usage::Client),
+        leaf("pki/front-proxy-client", FRONT_PROXY_CA, "front-proxy-client", None, Usage::Client),
+        leaf("pki/etcd/healthcheck-client", ETCD_CA, "kube-etcd-healthcheck-client", None, Usage::Client),
+        leaf("pki/apiserver-etcd-client", ETCD_CA, "kube-apiserver-etcd-client", None, Usage::Client),
+    ];
+    for node in lab.nodes.iter().filter(|n| n.is_control_plane()) {
+        specs.push(etcd_member(node, "server"));
+        specs.push(etcd_member(node, "peer"));
+    }
+    specs.extend(kubeconfig_certificates(lab));
+    specs
+}
+
+/// Client certificates for kubeconfigs: admin, super-admin, and per control plane the
+/// controller-manager and scheduler; the first control plane's kubelet.
+pub fn kubeconfig_certificates(lab: &Lab) -> Vec<CertSpec> {
+    let mut specs = vec![
+        leaf("kubeconfig/admin", CA, "kubernetes-admin", Some("kubeadm:cluster-admins"), Usage::Client),
+        leaf("kubeconfig/super-admin", CA, "kubernetes-super-admin", Some("system:masters"), Usage::Client),
+    ];
+    for (index, node) in lab.nodes.iter().filter(|n| n.is_control_plane()).enumerate() {
+        let name = &node.name.value;
+        let mut per_node = vec![
+            leaf(&format!("kubeconfig/{name}/controller-manager"), CA, "system:kube-controller-manager", None, Usage::Client),
+            leaf(&format!("kubeconfig/{name}/scheduler"), CA, "system:kube-scheduler", None, Usage::Client),
+        ];
+        if index == 0 {
+            let common_name = format!("system:node:{name}");
+            per_node.push(leaf(&format!("kubeconfig/{name}/kubelet"), CA, &common_name, Some("system:nodes"), Usage::Client));
+        }
+        for spec in &mut per_node {
+            spec.sources.push(node_source(name));
+        }
+        specs.extend(per_node);
+    }
+    specs
+}

@@ -1,0 +1,45 @@
+//! The graph as text for `hlc graph`: Graphviz dot or Mermaid, vertices and edges sorted.
+
+use crate::cli::GraphFormat;
+
+use super::{Plan, Vertex};
+
+pub fn render(plan: &Plan, format: GraphFormat) -> String {
+    let mut vertices: Vec<(&str, bool)> =
+        plan.graph.node_indices().map(|v| (plan.graph[v].id(), matches!(plan.graph[v], Vertex::Source(_)))).collect();
+    vertices.sort();
+    let mut edges: Vec<(&str, &str)> = plan
+        .graph
+        .edge_indices()
+        .filter_map(|e| plan.graph.edge_endpoints(e))
+        .map(|(a, b)| (plan.graph[a].id(), plan.graph[b].id()))
+        .collect();
+    edges.sort();
+    let quote = |id: &str| format!("\"{}\"", id.replace('\\', "\\\\").replace('"', "\\\""));
+    match format {
+        GraphFormat::Dot => {
+            let mut out = String::from("digraph hlc {\n    rankdir=LR;\n");
+            for (id, is_source) in &vertices {
+                let shape = if *is_source { "box" } else { "ellipse" };
+                out.push_str(&format!("    {} [shape={shape}];\n", quote(id)));
+            }
+            for (from, to) in edges {
+                out.push_str(&format!("    {} -> {};\n", quote(from), quote(to)));
+            }
+            out + "}\n"
+        }
+        GraphFormat::Mermaid => {
+            let key = |id: &str| vertices.binary_search_by(|(v, _)| v.cmp(&id)).map(|i| format!("v{i}")).unwrap_or_default();
+            let mut out = String::from("flowchart LR\n");
+            for (index, (id, is_source)) in vertices.iter().enumerate() {
+                let label = id.replace('"', "#quot;");
+                let shape = if *is_source { format!("[\"{label}\"]") } else { format!("(\"{label}\")") };
+                out.push_str(&format!("    v{index}{shape}\n"));
+            }
+            for (from, to) in edges {
+                out.push_str(&format!("    {} --> {}\n", key(from), key(to)));
+            }
+            out
+        }
+    }
+}

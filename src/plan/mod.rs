@@ -1,0 +1,177 @@
+//! Stage 4: the artifact graph. Vertices are *sources* (KDL nodes by identity, such as
+//! `node "node1"`) and *steps* (one output file, or one key/certificate/token in the state).
+//! An edge A → B means B needs A. Renderers register steps; the engine runs them in
+//! topological order.
+
+pub mod engine;
+pub mod export;
+
+use std::collections::BTreeMap;
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::diagnostic::Span;
+use crate::pki::Credential;
+
+/// What a step produces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Product {
+    /// The bytes of an output file.
+    File(Vec<u8>),
+    /// A certificate and key from the state.
+    Credential(Credential),
+    /// A value from the state, such as the bootstrap token or a public key.
+    Value(String),
+}
+
+/// Where a file step's product is written, relative to the output directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub secret: bool,
+    pub executable: bool,
+}
+
+/// Why a step failed (an internal or environment error, not a diagnostic of the input).
+#[derive(Debug, thiserror::Error)]
+#[error("{step}: {message}")]
+pub struct StepError {
+    pub step: String,
+    pub message: String,
+}
+
+/// A step's work: read the model and inputs, produce a value.
+pub type Produce<'a> = Box<dyn Fn(&engine::Context, &engine::Inputs) -> Result<Product, String> + Send + Sync + 'a>;
+
+/// A unit of work in the graph.
+pub struct Step<'a> {
+    pub id: String,
+    pub output: Option<OutputFile>,
+    /// Ids of the sources and steps this step reads.
+    pub needs: Vec<String>,
+    pub produce: Produce<'a>,
+}
+
+/// A KDL node the graph starts from.
+#[derive(Clone, Debug)]
+pub struct SourceNode {
+    pub id: String,
+    /// Where it is written; `None` when it is a default nobody wrote.
+    pub span: Option<Span>,
+}
+
+pub enum Vertex<'a> {
+    Source(SourceNode),
+    Step(Step<'a>),
+}
+
+impl Vertex<'_> {
+    pub fn id(&self) -> &str {
+        match self {
+            Vertex::Source(source) => &source.id,
+            Vertex::Step(step) => &step.id,
+        }
+    }
+}
+
+/// Collects sources and steps, then links them into a graph.
+#[derive(Default)]
+pub struct PlanBuilder<'a> {
+    sources: Vec<SourceNode>,
+    source_edges: Vec<(String, String)>,
+    steps: Vec<Step<'a>>,
+}
+
+/// The linked graph.
+pub struct Plan<'a> {
+    pub graph: DiGraph<Vertex<'a>, ()>,
+    pub index: BTreeMap<String, NodeIndex>,
+}
+
+impl<'a> PlanBuilder<'a> {
+    pub fn source(&mut self, id: impl Into<String>, span: Option<Span>) {
+        self.sources.push(SourceNode { id: id.into(), span });
+    }
+
+    /// Records that source `to` is derived from source `from` (a node from its hardware profile).
+    pub fn source_edge(&mut self, from: impl Into<String>, to: impl Into<String>) {
+        self.source_edges.push((from.into(), to.into()));
+    }
+
+    pub fn step(&mut self, step: Step<'a>) {
+        self.steps.push(step);
+    }
+
+    /// Links every `needs` into an edge. Unknown ids and duplicate ids are internal errors.
+    pub fn build(self) -> Result<Plan<'a>, StepError> {
+        let mut graph = DiGraph::new();
+        let mut index = BTreeMap::new();
+        let vertices = self.sources.into_iter().map(Vertex::Source).chain(self.steps.into_iter().map(Vertex::Step));
+        for vertex in vertices {
+            let id = vertex.id().to_string();
+            if index.insert(id.clone(), graph.add_node(vertex)).is_some() {
+                return Err(StepError { step: id, message: "registered twice".into() });
+            }
+        }
+        let lookup = |id: &str, by: &str| {
+            index.get(id).copied().ok_or_else(|| StepError { step: by.to_string(), message: format!("needs unknown `{id}`") })
+        };
+        let mut edges = Vec::new();
+        for (from, to) in &self.source_edges {
+            edges.push((lookup(from, to)?, lookup(to, to)?));
+        }
+        for vertex in graph.node_indices() {
+            if let Vertex::Step(step) = &graph[vertex] {
+                for need in &step.needs {
+                    edges.push((lookup(need, &step.id)?, vertex));
+                }
+            }
+        }
+        for (from, to) in edges {
+            graph.update_edge(from, to, ());
+        }
+        Ok(Plan { graph, index })
+    }
+}
+
+impl Plan<'_> {
+    /// Every vertex that `id` depends on, directly or not, sorted by id.
+    pub fn ancestors(&self, id: &str) -> Vec<&Vertex<'_>> {
+        self.reachable(id, petgraph::Direction::Incoming)
+    }
+
+    /// Every vertex that depends on `id`, directly or not, sorted by id.
+    pub fn descendants(&self, id: &str) -> Vec<&Vertex<'_>> {
+        self.reachable(id, petgraph::Direction::Outgoing)
+    }
+
+    fn reachable(&self, id: &str, direction: petgraph::Direction) -> Vec<&Vertex<'_>> {
+        let Some(&start) = self.index.get(id) else { return Vec::new() };
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack = vec![start];
+        while let Some(vertex) = stack.pop() {
+            for next in self.graph.neighbors_directed(vertex, direction) {
+                if seen.insert(next) {
+                    stack.push(next);
+                }
+            }
+        }
+        let mut found: Vec<&Vertex> = seen.into_iter().map(|v| &self.graph[v]).collect();
+        found.sort_by(|a, b| a.id().cmp(b.id()));
+        found
+    }
+
+    /// The sources a step reads directly (its origins, for file headers).
+    pub fn direct_sources(&self, vertex: NodeIndex) -> Vec<String> {
+        let mut sources: Vec<String> = self
+            .graph
+            .neighbors_directed(vertex, petgraph::Direction::Incoming)
+            .filter_map(|n| match &self.graph[n] {
+                Vertex::Source(source) => Some(source.id.clone()),
+                Vertex::Step(_) => None,
+            })
+            .collect();
+        sources.sort();
+        sources
+    }
+}

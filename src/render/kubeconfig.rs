@@ -1,0 +1,125 @@
+//! Kubeconfigs with embedded client certificates: `kubeconfig/admin.conf` and
+//! `super-admin.conf` (through the control-plane endpoint), and on each control plane the
+//! controller-manager and scheduler configs (through its own API server) and the first
+//! control plane's kubelet.conf. All secret: they embed private keys.
+
+use base64::Engine;
+use serde::Serialize;
+
+use super::pki::state_id;
+use crate::model::Lab;
+use crate::pki::spec::{kubeconfig_certificates, node_source, CA};
+use crate::plan::{OutputFile, PlanBuilder, Product, Step};
+
+#[derive(Serialize)]
+struct Kubeconfig {
+    #[serde(rename = "apiVersion")]
+    api_version: &'static str,
+    kind: &'static str,
+    clusters: Vec<Named<ClusterEntry>>,
+    contexts: Vec<Named<ContextEntry>>,
+    #[serde(rename = "current-context")]
+    current_context: String,
+    preferences: serde_yaml::Mapping,
+    users: Vec<Named<UserEntry>>,
+}
+
+#[derive(Serialize)]
+struct Named<T> {
+    name: String,
+    #[serde(flatten)]
+    entry: T,
+}
+
+#[derive(Serialize)]
+struct ClusterEntry {
+    cluster: ClusterData,
+}
+
+#[derive(Serialize)]
+struct ClusterData {
+    #[serde(rename = "certificate-authority-data")]
+    certificate_authority_data: String,
+    server: String,
+}
+
+#[derive(Serialize)]
+struct ContextEntry {
+    context: ContextData,
+}
+
+#[derive(Serialize)]
+struct ContextData {
+    cluster: String,
+    user: String,
+}
+
+#[derive(Serialize)]
+struct UserEntry {
+    user: serde_yaml::Value,
+}
+
+fn base64(text: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+/// A kubeconfig for `cluster` at `server` whose user is `user`.
+pub fn kubeconfig(cluster: &str, server: &str, ca_pem: &str, user_name: &str, user: serde_yaml::Value) -> impl Serialize {
+    let context = format!("{user_name}@{cluster}");
+    Kubeconfig {
+        api_version: "v1",
+        kind: "Config",
+        clusters: vec![Named {
+            name: cluster.into(),
+            entry: ClusterEntry { cluster: ClusterData { certificate_authority_data: base64(ca_pem), server: server.into() } },
+        }],
+        contexts: vec![Named {
+            name: context.clone(),
+            entry: ContextEntry { context: ContextData { cluster: cluster.into(), user: user_name.into() } },
+        }],
+        current_context: context,
+        preferences: serde_yaml::Mapping::new(),
+        users: vec![Named { name: user_name.into(), entry: UserEntry { user } }],
+    }
+}
+
+/// The `user` entry of a client-certificate kubeconfig.
+fn certificate_user(credential: &crate::pki::Credential) -> serde_yaml::Value {
+    let mut user = serde_yaml::Mapping::new();
+    user.insert("client-certificate-data".into(), base64(&credential.cert_pem).into());
+    user.insert("client-key-data".into(), base64(&credential.key_pem).into());
+    serde_yaml::Value::Mapping(user)
+}
+
+pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
+    let (host, port) = lab.control_plane_endpoint();
+    let endpoint = format!("https://{host}:{port}");
+    for spec in kubeconfig_certificates(lab) {
+        let parts: Vec<&str> = spec.name.trim_start_matches("kubeconfig/").split('/').collect();
+        let (path, server, user_name) = match parts.as_slice() {
+            [who] => (format!("kubeconfig/{who}.conf"), endpoint.clone(), spec.common_name.clone()),
+            [node, component] => {
+                let node_ip = lab.nodes.iter().find(|n| n.name.value == *node).expect("spec from a node").ip();
+                let server = if *component == "kubelet" { endpoint.clone() } else { format!("https://{node_ip}:6443") };
+                (format!("nodes/{node}/etc/kubernetes/{component}.conf"), server, spec.common_name.clone())
+            }
+            _ => unreachable!("kubeconfig identities are kubeconfig/<who> or kubeconfig/<node>/<component>"),
+        };
+        let identity = state_id(&spec.name);
+        let mut needs = vec![identity.clone(), state_id(CA), "cluster".to_string(), "network".to_string()];
+        if let [node, _] = parts.as_slice() {
+            needs.push(node_source(node));
+        }
+        plan.step(Step {
+            id: path.clone(),
+            output: Some(OutputFile { path, secret: true, executable: false }),
+            needs,
+            produce: Box::new(move |context, inputs| {
+                let ca = inputs.credential(&state_id(CA))?;
+                let user = certificate_user(inputs.credential(&identity)?);
+                let config = kubeconfig(&context.lab.cluster.name.value, &server, &ca.cert_pem, &user_name, user);
+                super::yaml::document(&inputs.provenance(), &config).map(Product::File)
+            }),
+        });
+    }
+}

@@ -1,0 +1,106 @@
+//! Registers the PKI: one state step per certificate (issued or reused), the service-account
+//! key pair and bootstrap token, and the files of kubeadm's layout: `pki/…` for the shared
+//! material, `nodes/<node>/etc/kubernetes/pki/etcd/` for each control plane's etcd member.
+
+use crate::pki::issue::{obtain, obtain_key};
+use crate::pki::keys;
+use crate::pki::spec::{certificates, CertSpec};
+use crate::plan::{OutputFile, PlanBuilder, Product, Step};
+
+/// The state step id of a certificate or key.
+pub fn state_id(name: &str) -> String {
+    format!("state:{name}")
+}
+
+pub const SERVICE_ACCOUNT: &str = "pki/sa";
+pub const TOKEN: &str = "state:token";
+
+pub fn register(lab: &crate::model::Lab, plan: &mut PlanBuilder) {
+    let specs = certificates(lab);
+    for spec in &specs {
+        register_certificate(spec, &specs, plan);
+        if let Some(path) = output_stem(&spec.name) {
+            let state = state_id(&spec.name);
+            plan.step(file(&format!("{path}.crt"), false, &state, |inputs, id| Ok(inputs.credential(id)?.cert_pem.clone())));
+            plan.step(file(&format!("{path}.key"), true, &state, |inputs, id| Ok(inputs.credential(id)?.key_pem.clone())));
+        }
+    }
+    plan.step(Step {
+        id: state_id(SERVICE_ACCOUNT),
+        output: None,
+        needs: vec!["cluster".into()],
+        produce: Box::new(|context, _| {
+            let key = obtain_key("pki/sa.key", context.lab.cluster.key_type, context.state).map_err(|e| e.to_string())?;
+            Ok(Product::Value(key.serialize_pem()))
+        }),
+    });
+    let sa = state_id(SERVICE_ACCOUNT);
+    plan.step(file("pki/sa.key", true, &sa, |inputs, id| Ok(inputs.value(id)?.to_string())));
+    plan.step(Step {
+        id: "pki/sa.pub".into(),
+        output: Some(OutputFile { path: "pki/sa.pub".into(), secret: false, executable: false }),
+        needs: vec![sa.clone(), "cluster".into()],
+        produce: Box::new(move |context, inputs| {
+            let key = keys::load(inputs.value(&sa)?, context.lab.cluster.key_type).map_err(|e| e.0)?;
+            Ok(Product::File(keys::public_pem(&key).into_bytes()))
+        }),
+    });
+    plan.step(Step {
+        id: TOKEN.into(),
+        output: None,
+        needs: vec!["cluster".into()],
+        produce: Box::new(|context, _| crate::pki::bootstrap_token(context.state).map(Product::Value).map_err(|e| e.to_string())),
+    });
+}
+
+fn register_certificate(spec: &CertSpec, specs: &[CertSpec], plan: &mut PlanBuilder) {
+    let issuer = spec.issuer.as_ref().map(|name| specs.iter().find(|s| &s.name == name).expect("issuers are specified").clone());
+    let mut needs = spec.sources.clone();
+    needs.extend(issuer.as_ref().map(|i| state_id(&i.name)));
+    let own = spec.clone();
+    plan.step(Step {
+        id: state_id(&spec.name),
+        output: None,
+        needs,
+        produce: Box::new(move |context, inputs| {
+            let issuer = match &issuer {
+                Some(spec) => Some((spec, inputs.credential(&state_id(&spec.name))?)),
+                None => None,
+            };
+            let credential = obtain(&own, issuer, context.lab.cluster.key_type, context.state, &context.clock)
+                .map_err(|e| e.to_string())?;
+            Ok(Product::Credential(credential))
+        }),
+    });
+}
+
+/// Where a certificate's files go: `pki/x` stays; `pki/etcd/<node>/server` goes to that node's
+/// `etc/kubernetes/pki/etcd/server`; kubeconfig identities have no files of their own.
+pub fn output_stem(name: &str) -> Option<String> {
+    let rest = name.strip_prefix("pki/")?;
+    match rest.strip_prefix("etcd/").and_then(|r| r.split_once('/')) {
+        Some((node, kind)) => Some(format!("nodes/{node}/etc/kubernetes/pki/etcd/{kind}")),
+        None => Some(format!("pki/{rest}")),
+    }
+}
+
+/// A file step whose text comes from one state step.
+fn file(path: &str, secret: bool, state: &str, text: fn(&crate::plan::engine::Inputs, &str) -> Result<String, String>) -> Step<'static> {
+    let state = state.to_string();
+    Step {
+        id: path.to_string(),
+        output: Some(OutputFile { path: path.to_string(), secret, executable: false }),
+        needs: vec![state.clone()],
+        produce: Box::new(move |_, inputs| text(inputs, &state).map(|t| Product::File(t.into_bytes()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn etcd_member_files_go_to_their_node() {
+        assert_eq!(super::output_stem("pki/etcd/node1/peer").unwrap(), "nodes/node1/etc/kubernetes/pki/etcd/peer");
+        assert_eq!(super::output_stem("pki/etcd/ca").unwrap(), "pki/etcd/ca");
+        assert_eq!(super::output_stem("kubeconfig/admin"), None);
+    }
+}

@@ -1,0 +1,129 @@
+//! `out/README.md`: the address plan, the nodes and the components, and what to do next, for a
+//! person reviewing the generated tree.
+
+use std::fmt::Write;
+
+use crate::model::{CniKind, Lab, LbMode, LoadBalancerKind, Os, Role};
+use crate::plan::{OutputFile, PlanBuilder, Product, Step};
+
+pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
+    plan.step(Step {
+        id: "README.md".into(),
+        output: Some(OutputFile { path: "README.md".into(), secret: false, executable: false }),
+        needs: lab.sources.iter().map(|(id, _)| id.clone()).collect(),
+        produce: Box::new(|context, inputs| Ok(Product::File(readme(context.lab, &inputs.provenance()).into_bytes()))),
+    });
+}
+
+pub fn os_name(os: Os) -> &'static str {
+    match os {
+        Os::Ubuntu2204 => "ubuntu-22.04",
+        Os::Ubuntu2404 => "ubuntu-24.04",
+        Os::Debian12 => "debian-12",
+        Os::Debian13 => "debian-13",
+    }
+}
+
+fn readme(lab: &Lab, provenance: &str) -> String {
+    let mut out = String::new();
+    let cluster = &lab.cluster;
+    let (host, port) = lab.control_plane_endpoint();
+    writeln!(out, "<!-- {provenance} -->\n# Cluster {}\n", cluster.name.value).unwrap();
+    writeln!(out, "Kubernetes {} on {}; API endpoint `https://{host}:{port}`.\n", cluster.kubernetes.value, os_name(cluster.os)).unwrap();
+    address_plan(lab, &mut out);
+    nodes(lab, &mut out);
+    components(lab, &mut out);
+    out.push_str(NEXT_STEPS);
+    out
+}
+
+fn address_plan(lab: &Lab, out: &mut String) {
+    let net = &lab.network;
+    out.push_str("## Address plan\n\n| what | value |\n| --- | --- |\n");
+    let mut row = |what: &str, value: String| writeln!(out, "| {what} | {value} |").unwrap();
+    row("LAN", net.lan.value.to_string());
+    row("gateway", net.gateway.value.to_string());
+    row("DNS", net.dns.iter().map(|d| d.value.to_string()).collect::<Vec<_>>().join(", "));
+    row("domain", net.domain.value.clone());
+    if let Some(dhcp) = &net.dhcp {
+        row("DHCP range", dhcp.value.to_string());
+    }
+    if let Some(vip) = &net.vip {
+        let name = vip.name.as_ref().map_or(String::new(), |n| format!(" ({})", n.value));
+        row("control-plane VIP", format!("{}:{}{name}", vip.address.value, vip.port));
+    }
+    row("pods", net.pods.value.to_string());
+    row("services", net.services.value.to_string());
+    for pool in lab.load_balancer.iter().flat_map(|lb| &lb.pools) {
+        let ranges: Vec<String> = pool.ranges.iter().map(|r| r.value.to_string()).collect();
+        row(&format!("pool {}", pool.name.value), ranges.join(", "));
+    }
+    if let Some(ip) = lab.ingress.as_ref().and_then(|i| i.ip.as_ref()) {
+        row("ingress", ip.value.to_string());
+    }
+    out.push('\n');
+}
+
+fn nodes(lab: &Lab, out: &mut String) {
+    out.push_str("## Nodes\n\n| node | role | arch | IP | MAC | disks |\n| --- | --- | --- | --- | --- | --- |\n");
+    for node in &lab.nodes {
+        let role = match node.role {
+            Role::ControlPlane => "control-plane",
+            Role::Worker => "worker",
+            Role::Storage => "storage",
+        };
+        let arch = format!("{:?}", node.arch).to_lowercase();
+        let disks: Vec<String> = node.disks.iter().map(|d| format!("{} ({:?})", d.path.value, d.usage).to_lowercase()).collect();
+        let nic = node.primary_nic();
+        writeln!(out, "| {} | {role} | {arch} | {} | {} | {} |", node.name.value, nic.ip.value, nic.mac.value, disks.join(", ")).unwrap();
+    }
+    out.push('\n');
+}
+
+fn components(lab: &Lab, out: &mut String) {
+    out.push_str("## Components\n\n");
+    let cni = match &lab.cni.kind {
+        CniKind::Calico { encapsulation } => format!("Calico ({encapsulation:?})"),
+        CniKind::Cilium { kube_proxy_replacement: true } => "Cilium, replacing kube-proxy".into(),
+        CniKind::Cilium { .. } => "Cilium".into(),
+        CniKind::Flannel { backend } => format!("Flannel ({backend:?})"),
+    };
+    writeln!(out, "- CNI: {cni}").unwrap();
+    if let Some(proxy) = &lab.kube_proxy {
+        writeln!(out, "- kube-proxy: {:?}", proxy.mode.value).unwrap();
+    }
+    if let Some(lb) = &lab.load_balancer {
+        let kind = match (lb.kind.value, lb.mode.value) {
+            (LoadBalancerKind::Metallb, LbMode::L2) => "MetalLB, layer 2",
+            (LoadBalancerKind::Metallb, LbMode::Bgp) => "MetalLB, BGP",
+            (LoadBalancerKind::Cilium, _) => "Cilium LB IPAM with L2 announcements",
+        };
+        writeln!(out, "- load balancer: {kind}").unwrap();
+    }
+    if lab.ingress.is_some() {
+        writeln!(out, "- ingress: ingress-nginx").unwrap();
+    }
+    if let Some(ceph) = &lab.storage.ceph {
+        let pools: Vec<&str> = ceph.block_pools.iter().chain(&ceph.filesystems).chain(&ceph.object_stores).map(|p| p.name.value.as_str()).collect();
+        writeln!(out, "- storage: Rook-Ceph ({})", pools.join(", ")).unwrap();
+    }
+    for nfs in &lab.storage.nfs {
+        writeln!(out, "- storage: NFS `{}` (StorageClass {})", nfs.name.value, nfs.storage_class).unwrap();
+    }
+    if let Some(oidc) = lab.auth.as_ref().and_then(|a| a.oidc.as_ref()) {
+        writeln!(out, "- sign-in: OIDC from {}", oidc.issuer.value).unwrap();
+    }
+    if let Some(gitops) = &lab.gitops {
+        writeln!(out, "- GitOps: Flux, {} branch {} path {}", gitops.url.value, gitops.branch, gitops.path).unwrap();
+    }
+    out.push('\n');
+}
+
+const NEXT_STEPS: &str = "## Next steps
+
+1. Review this tree. Private keys and kubeconfigs are mode 0600 and listed in `.gitignore`, so
+   committing `out/` shows reviewers every public artifact and never a key.
+2. Keep the state directory (`<input>.state/`) safe and out of Git: it holds the CA keys, and
+   reusing it is what keeps certificates stable between builds.
+3. `hlc.lock` lists every file with its blake3 digest; `hlc diff` shows what a build would change.
+";
