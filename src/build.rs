@@ -50,7 +50,13 @@ pub fn render_tree_with(
     let mut tree: Tree = outputs
         .into_values()
         .map(|(file, bytes)| {
-            let mode = if file.secret { 0o600 } else if file.executable { 0o755 } else { 0o644 };
+            let mode = if file.secret {
+                0o600
+            } else if file.executable {
+                0o755
+            } else {
+                0o644
+            };
             (file.path, TreeFile { bytes, mode, secret: file.secret })
         })
         .collect();

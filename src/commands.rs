@@ -4,22 +4,30 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::build::{default_out, default_state, open_state, render_tree, BuildError};
-use crate::clock::Clock;
 use crate::cli::{environment_error, front_end, GraphFormat, MessageFormat, Outcome, TreePaths};
+use crate::clock::Clock;
 use crate::model::Lab;
 use crate::plan::Vertex;
 use crate::source::Source;
+use crate::state::StateDir;
+use crate::write::lock::Lock;
 use crate::write::{current_lock, write_tree, Tree};
 
 fn resolve(file: &Path, paths: &TreePaths) -> (PathBuf, PathBuf) {
     (paths.out.clone().unwrap_or_else(|| default_out(file)), paths.state.clone().unwrap_or_else(|| default_state(file)))
 }
 
-/// Front end plus rendering; errors already printed.
-fn render(file: &Path, state: &Path, format: MessageFormat) -> Result<(Source, Lab, Tree, crate::write::lock::Lock), Outcome> {
+/// Front end plus rendering; errors already printed. `read_only` leaves the state untouched.
+fn render(
+    file: &Path,
+    state: &Path,
+    format: MessageFormat,
+    read_only: bool,
+) -> Result<(Source, Lab, Tree, Lock), Outcome> {
     let (source, checked) = crate::cli::front_end(file, format, false)?;
     let lab = checked.lab.expect("no errors means a model");
-    let state = open_state(state).map_err(environment_error)?;
+    let state =
+        if read_only { StateDir::open_read_only(state) } else { open_state(state).map_err(environment_error)? };
     let (tree, lock) = render_tree(&lab, &source, &state, Clock::from_env()).map_err(build_error)?;
     Ok((source, lab, tree, lock))
 }
@@ -30,7 +38,7 @@ fn build_error(error: BuildError) -> Outcome {
 
 pub fn build(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
     let (out, state) = resolve(file, paths);
-    let (_, _, tree, lock) = match render(file, &state, format) {
+    let (_, _, tree, lock) = match render(file, &state, format, false) {
         Ok(rendered) => rendered,
         Err(outcome) => return outcome,
     };
@@ -52,7 +60,7 @@ pub fn build(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
 
 pub fn diff(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
     let (out, state) = resolve(file, paths);
-    let (_, _, tree, lock) = match render(file, &state, format) {
+    let (_, _, tree, lock) = match render(file, &state, format, true) {
         Ok(rendered) => rendered,
         Err(outcome) => return outcome,
     };

@@ -1,8 +1,13 @@
 //! All integration tests, compiled as one binary (`autotests = false`), as in casey/just.
 
+mod build;
 mod cli;
+mod commands;
 mod diagnostics;
+mod etcd;
 mod formatting;
+mod pki;
+mod rendered;
 mod robustness;
 mod schema;
 mod support;

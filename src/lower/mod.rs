@@ -65,15 +65,18 @@ const SINGLETON_SOURCES: &[&str] =
 /// Graph sources: singletons by name, repeatable nodes as `name "arg"`, and `storage` children
 /// as `storage.ceph` / `storage.nfs "name"`.
 fn sources(document: &KdlDocument) -> Vec<(String, Option<Span>)> {
-    let mut sources: Vec<(String, Option<Span>)> =
-        SINGLETON_SOURCES.iter().map(|name| (name.to_string(), top_level(document, name).next().map(KdlNode::span))).collect();
+    let mut sources: Vec<(String, Option<Span>)> = SINGLETON_SOURCES
+        .iter()
+        .map(|name| (name.to_string(), top_level(document, name).next().map(KdlNode::span)))
+        .collect();
     for node in document.nodes() {
         if let Some(id) = repeatable_identity(node, "") {
             sources.push((id, Some(node.span())));
         }
         if node.name().value() == "storage" {
             for child in node.children().map(|c| c.nodes()).unwrap_or_default() {
-                let id = repeatable_identity(child, "storage.").unwrap_or_else(|| format!("storage.{}", child.name().value()));
+                let id = repeatable_identity(child, "storage.")
+                    .unwrap_or_else(|| format!("storage.{}", child.name().value()));
                 sources.push((id, Some(child.span())));
             }
         }

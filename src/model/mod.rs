@@ -18,6 +18,30 @@ pub use version::KubeVersion;
 
 use crate::diagnostic::Span;
 
+/// Implements `keyword()`: the word homelab.kdl spells a value with, for generated files.
+macro_rules! keywords {
+    ($($type:ty { $($variant:ident => $word:literal),* $(,)? })*) => {
+        $(impl $type {
+            pub fn keyword(self) -> &'static str {
+                match self { $(Self::$variant => $word),* }
+            }
+        })*
+    };
+}
+
+keywords! {
+    Os { Ubuntu2204 => "ubuntu-22.04", Ubuntu2404 => "ubuntu-24.04", Debian12 => "debian-12", Debian13 => "debian-13" }
+    Arch { Amd64 => "amd64", Arm64 => "arm64" }
+    Role { ControlPlane => "control-plane", Worker => "worker", Storage => "storage" }
+    DiskUse { Os => "os", Ceph => "ceph", Data => "data", Ignore => "ignore" }
+    Filesystem { Ext4 => "ext4", Xfs => "xfs" }
+    CalicoEncapsulation { Vxlan => "vxlan", IpIp => "ipip", None => "none" }
+    FlannelBackend { Vxlan => "vxlan", HostGw => "host-gw", Wireguard => "wireguard" }
+    ProxyMode { Iptables => "iptables", Ipvs => "ipvs", Nftables => "nftables" }
+    VipProvider { KubeVip => "kube-vip", Keepalived => "keepalived" }
+    KeyType { EcdsaP256 => "ecdsa-p256", Rsa2048 => "rsa-2048" }
+}
+
 /// The whole document.
 #[derive(Clone, Debug)]
 pub struct Lab {

@@ -14,7 +14,9 @@ pub struct KeyError(pub String);
 /// A fresh private key of `key_type`.
 pub fn generate(key_type: KeyType) -> Result<KeyPair, KeyError> {
     match key_type {
-        KeyType::EcdsaP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| KeyError(e.to_string())),
+        KeyType::EcdsaP256 => {
+            KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| KeyError(e.to_string()))
+        }
         KeyType::Rsa2048 => {
             let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048).map_err(|e| KeyError(e.to_string()))?;
             let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| KeyError(e.to_string()))?;

@@ -41,6 +41,8 @@ fn random_token_part(length: usize) -> String {
 
 /// Whether `token` has kubeadm's bootstrap token form.
 pub fn is_bootstrap_token(token: &str) -> bool {
-    let valid = |part: &str, length: usize| part.len() == length && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    let valid = |part: &str, length: usize| {
+        part.len() == length && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
     matches!(token.split_once('.'), Some((id, secret)) if valid(id, 6) && valid(secret, 16))
 }

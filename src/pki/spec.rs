@@ -100,7 +100,8 @@ fn apiserver(lab: &Lab) -> CertSpec {
 
 /// etcd serving and peer certificates of one control plane (kubeadm: node name, localhost, IPs).
 fn etcd_member(node: &crate::model::Node, kind: &str) -> CertSpec {
-    let mut spec = leaf(&format!("pki/etcd/{}/{kind}", node.name.value), ETCD_CA, &node.name.value, None, Usage::ServerAndClient);
+    let mut spec =
+        leaf(&format!("pki/etcd/{}/{kind}", node.name.value), ETCD_CA, &node.name.value, None, Usage::ServerAndClient);
     spec.dns_names = vec![node.name.value.clone(), "localhost".into()];
     spec.ips = vec![IpAddr::V4(node.ip()), IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)];
     spec.sources.push(node_source(&node.name.value));
@@ -135,7 +136,13 @@ pub fn certificates(lab: &Lab) -> Vec<CertSpec> {
         ca(FRONT_PROXY_CA, "front-proxy-ca"),
         ca(ETCD_CA, "etcd-ca"),
         apiserver(lab),
-        leaf("pki/apiserver-kubelet-client", CA, "kube-apiserver-kubelet-client", Some("kubeadm:cluster-admins"), Usage::Client),
+        leaf(
+            "pki/apiserver-kubelet-client",
+            CA,
+            "kube-apiserver-kubelet-client",
+            Some("kubeadm:cluster-admins"),
+            Usage::Client,
+        ),
         leaf("pki/front-proxy-client", FRONT_PROXY_CA, "front-proxy-client", None, Usage::Client),
         leaf("pki/etcd/healthcheck-client", ETCD_CA, "kube-etcd-healthcheck-client", None, Usage::Client),
         leaf("pki/apiserver-etcd-client", ETCD_CA, "kube-apiserver-etcd-client", None, Usage::Client),
@@ -158,12 +165,24 @@ pub fn kubeconfig_certificates(lab: &Lab) -> Vec<CertSpec> {
     for (index, node) in lab.nodes.iter().filter(|n| n.is_control_plane()).enumerate() {
         let name = &node.name.value;
         let mut per_node = vec![
-            leaf(&format!("kubeconfig/{name}/controller-manager"), CA, "system:kube-controller-manager", None, Usage::Client),
+            leaf(
+                &format!("kubeconfig/{name}/controller-manager"),
+                CA,
+                "system:kube-controller-manager",
+                None,
+                Usage::Client,
+            ),
             leaf(&format!("kubeconfig/{name}/scheduler"), CA, "system:kube-scheduler", None, Usage::Client),
         ];
         if index == 0 {
             let common_name = format!("system:node:{name}");
-            per_node.push(leaf(&format!("kubeconfig/{name}/kubelet"), CA, &common_name, Some("system:nodes"), Usage::Client));
+            per_node.push(leaf(
+                &format!("kubeconfig/{name}/kubelet"),
+                CA,
+                &common_name,
+                Some("system:nodes"),
+                Usage::Client,
+            ));
         }
         for spec in &mut per_node {
             spec.sources.push(node_source(name));

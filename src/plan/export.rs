@@ -29,7 +29,8 @@ pub fn render(plan: &Plan, format: GraphFormat) -> String {
             out + "}\n"
         }
         GraphFormat::Mermaid => {
-            let key = |id: &str| vertices.binary_search_by(|(v, _)| v.cmp(&id)).map(|i| format!("v{i}")).unwrap_or_default();
+            let key =
+                |id: &str| vertices.binary_search_by(|(v, _)| v.cmp(&id)).map(|i| format!("v{i}")).unwrap_or_default();
             let mut out = String::from("flowchart LR\n");
             for (index, (id, is_source)) in vertices.iter().enumerate() {
                 let label = id.replace('"', "#quot;");

@@ -114,7 +114,10 @@ impl<'a> PlanBuilder<'a> {
             }
         }
         let lookup = |id: &str, by: &str| {
-            index.get(id).copied().ok_or_else(|| StepError { step: by.to_string(), message: format!("needs unknown `{id}`") })
+            index
+                .get(id)
+                .copied()
+                .ok_or_else(|| StepError { step: by.to_string(), message: format!("needs unknown `{id}`") })
         };
         let mut edges = Vec::new();
         for (from, to) in &self.source_edges {

@@ -64,14 +64,22 @@ fn base64(text: &str) -> String {
 }
 
 /// A kubeconfig for `cluster` at `server` whose user is `user`.
-pub fn kubeconfig(cluster: &str, server: &str, ca_pem: &str, user_name: &str, user: serde_yaml::Value) -> impl Serialize {
+pub fn kubeconfig(
+    cluster: &str,
+    server: &str,
+    ca_pem: &str,
+    user_name: &str,
+    user: serde_yaml::Value,
+) -> impl Serialize {
     let context = format!("{user_name}@{cluster}");
     Kubeconfig {
         api_version: "v1",
         kind: "Config",
         clusters: vec![Named {
             name: cluster.into(),
-            entry: ClusterEntry { cluster: ClusterData { certificate_authority_data: base64(ca_pem), server: server.into() } },
+            entry: ClusterEntry {
+                cluster: ClusterData { certificate_authority_data: base64(ca_pem), server: server.into() },
+            },
         }],
         contexts: vec![Named {
             name: context.clone(),

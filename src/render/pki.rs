@@ -21,8 +21,12 @@ pub fn register(lab: &crate::model::Lab, plan: &mut PlanBuilder) {
         register_certificate(spec, &specs, plan);
         if let Some(path) = output_stem(&spec.name) {
             let state = state_id(&spec.name);
-            plan.step(file(&format!("{path}.crt"), false, &state, |inputs, id| Ok(inputs.credential(id)?.cert_pem.clone())));
-            plan.step(file(&format!("{path}.key"), true, &state, |inputs, id| Ok(inputs.credential(id)?.key_pem.clone())));
+            plan.step(file(&format!("{path}.crt"), false, &state, |inputs, id| {
+                Ok(inputs.credential(id)?.cert_pem.clone())
+            }));
+            plan.step(file(&format!("{path}.key"), true, &state, |inputs, id| {
+                Ok(inputs.credential(id)?.key_pem.clone())
+            }));
         }
     }
     plan.step(Step {
@@ -30,7 +34,8 @@ pub fn register(lab: &crate::model::Lab, plan: &mut PlanBuilder) {
         output: None,
         needs: vec!["cluster".into()],
         produce: Box::new(|context, _| {
-            let key = obtain_key("pki/sa.key", context.lab.cluster.key_type, context.state).map_err(|e| e.to_string())?;
+            let key =
+                obtain_key("pki/sa.key", context.lab.cluster.key_type, context.state).map_err(|e| e.to_string())?;
             Ok(Product::Value(key.serialize_pem()))
         }),
     });
@@ -49,12 +54,15 @@ pub fn register(lab: &crate::model::Lab, plan: &mut PlanBuilder) {
         id: TOKEN.into(),
         output: None,
         needs: vec!["cluster".into()],
-        produce: Box::new(|context, _| crate::pki::bootstrap_token(context.state).map(Product::Value).map_err(|e| e.to_string())),
+        produce: Box::new(|context, _| {
+            crate::pki::bootstrap_token(context.state).map(Product::Value).map_err(|e| e.to_string())
+        }),
     });
 }
 
 fn register_certificate(spec: &CertSpec, specs: &[CertSpec], plan: &mut PlanBuilder) {
-    let issuer = spec.issuer.as_ref().map(|name| specs.iter().find(|s| &s.name == name).expect("issuers are specified").clone());
+    let issuer =
+        spec.issuer.as_ref().map(|name| specs.iter().find(|s| &s.name == name).expect("issuers are specified").clone());
     let mut needs = spec.sources.clone();
     needs.extend(issuer.as_ref().map(|i| state_id(&i.name)));
     let own = spec.clone();
@@ -85,7 +93,12 @@ pub fn output_stem(name: &str) -> Option<String> {
 }
 
 /// A file step whose text comes from one state step.
-fn file(path: &str, secret: bool, state: &str, text: fn(&crate::plan::engine::Inputs, &str) -> Result<String, String>) -> Step<'static> {
+fn file(
+    path: &str,
+    secret: bool,
+    state: &str,
+    text: fn(&crate::plan::engine::Inputs, &str) -> Result<String, String>,
+) -> Step<'static> {
     let state = state.to_string();
     Step {
         id: path.to_string(),

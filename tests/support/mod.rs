@@ -50,3 +50,30 @@ pub fn valid_documents() -> Vec<String> {
     }
     files
 }
+
+/// The path of an external validator, or a failure saying how to install it.
+pub fn tool(name: &str) -> PathBuf {
+    let found = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .map(|dir| dir.join(name))
+        .find(|path| path.is_file());
+    found.unwrap_or_else(|| panic!("`{name}` is not installed: run `bash tests/support/install-validators.sh`"))
+}
+
+/// Runs an external tool; returns (success, stdout + stderr).
+pub fn run_tool(name: &str, args: &[&str], dir: &Path) -> (bool, String) {
+    let output = Command::new(tool(name)).args(args).current_dir(dir).output().expect("tool runs");
+    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+/// Builds the document at `input` (root-relative) into a fresh temporary directory
+/// (`out/`, `state/`) through the binary.
+pub fn build_fixture(input: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join(input), dir.path().join("homelab.kdl")).unwrap();
+    let run = hlc_in(dir.path(), &["build", "homelab.kdl", "-o", "out", "--state", "state"]);
+    assert_eq!(run.status, 0, "{input}: {}", run.stderr);
+    dir
+}

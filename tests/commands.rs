@@ -1,0 +1,72 @@
+//! `hlc graph`, `hlc explain` and `hlc diff` as a user runs them.
+
+use crate::support::{hlc_in, root};
+
+fn lab_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("homelab.kdl"), dir.path().join("homelab.kdl")).unwrap();
+    dir
+}
+
+#[test]
+fn graph_prints_dot_and_mermaid() {
+    let dir = lab_dir();
+    let dot = hlc_in(dir.path(), &["graph", "homelab.kdl"]);
+    assert_eq!(dot.status, 0, "{}", dot.stderr);
+    assert!(dot.stdout.starts_with("digraph hlc {"));
+    assert!(
+        dot.stdout.contains("\"state:pki/ca\" -> \"state:pki/apiserver\";"),
+        "the apiserver certificate needs the CA"
+    );
+    assert!(dot.stdout.contains("\"node \\\"node1\\\"\" [shape=box];"));
+    assert!(dot.stdout.contains("\"hardware \\\"eq12\\\"\" -> \"node \\\"node2\\\"\";"));
+    let mermaid = hlc_in(dir.path(), &["graph", "homelab.kdl", "--format", "mermaid"]);
+    assert!(mermaid.stdout.starts_with("flowchart LR\n") && mermaid.stdout.contains(" --> "));
+    assert!(!dir.path().join("out").exists() && !dir.path().join("homelab.state").exists(), "graph writes nothing");
+}
+
+#[test]
+fn explain_names_kdl_nodes_with_lines_and_steps() {
+    let dir = lab_dir();
+    let run = hlc_in(dir.path(), &["explain", "homelab.kdl", "out/pki/apiserver.crt"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let text = std::fs::read_to_string(root().join("homelab.kdl")).unwrap();
+    let line_of = |needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    assert!(
+        run.stdout.contains(&format!("  node \"node3\" (homelab.kdl:{})", line_of("node \"node3\""))),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(&format!("  network (homelab.kdl:{})", line_of("network {"))), "{}", run.stdout);
+    assert!(run.stdout.contains("  hardware \"eq12\""), "a node's profile is a source too: {}", run.stdout);
+    assert!(!run.stdout.contains("node \"node4\""), "a worker is not behind the apiserver certificate");
+    assert!(run.stdout.contains("through steps:\n  state:pki/apiserver\n  state:pki/ca\n"), "{}", run.stdout);
+    let missing = hlc_in(dir.path(), &["explain", "homelab.kdl", "pki/nope.crt"]);
+    assert_eq!(missing.status, 2);
+}
+
+#[test]
+fn diff_shows_public_changes_names_secret_ones_and_writes_nothing() {
+    let dir = lab_dir();
+    assert_eq!(hlc_in(dir.path(), &["build", "homelab.kdl"]).status, 0);
+    let clean = hlc_in(dir.path(), &["diff", "homelab.kdl"]);
+    assert_eq!((clean.status, clean.stdout.as_str()), (0, ""), "{}", clean.stderr);
+
+    let text = std::fs::read_to_string(dir.path().join("homelab.kdl")).unwrap();
+    std::fs::write(
+        dir.path().join("homelab.kdl"),
+        text.replacen("name=\"k8s.home.arpa\"", "name=\"api.home.arpa\"", 1),
+    )
+    .unwrap();
+    let state_before = crate::build::snapshot_tree(&dir.path().join("homelab.state"));
+    let out_before = crate::build::snapshot_tree(&dir.path().join("out"));
+    let run = hlc_in(dir.path(), &["diff", "homelab.kdl"]);
+    assert_eq!(run.status, 1, "a pending change exits 1: {}", run.stderr);
+    assert!(run.stdout.contains("--- a/pki/apiserver.crt\n+++ b/pki/apiserver.crt\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("-| control-plane VIP | 192.168.110.20:6443 (k8s.home.arpa) |"), "{}", run.stdout);
+    assert!(run.stdout.contains("+| control-plane VIP | 192.168.110.20:6443 (api.home.arpa) |"), "{}", run.stdout);
+    assert!(run.stdout.contains("secret changed: pki/apiserver.key\n"), "{}", run.stdout);
+    assert!(!run.stdout.contains("PRIVATE KEY"));
+    assert_eq!(crate::build::snapshot_tree(&dir.path().join("homelab.state")), state_before, "diff wrote to the state");
+    assert_eq!(crate::build::snapshot_tree(&dir.path().join("out")), out_before, "diff wrote to the tree");
+}
