@@ -1,9 +1,17 @@
 //! Stage 5: renderers. Each module registers the steps for one target in the plan; steps read
 //! the typed model (never KDL) and their inputs.
 
+pub mod cloud_init;
+pub mod containerd;
+pub mod dnsmasq;
+pub mod host;
+pub mod kubeadm;
 pub mod kubeconfig;
+pub mod netplan;
+pub mod node_files;
 pub mod pki;
 pub mod readme;
+pub mod vip;
 pub mod yaml;
 
 use crate::model::Lab;
@@ -29,6 +37,13 @@ pub fn plan_with(lab: &Lab, extra: impl FnOnce(&mut PlanBuilder<'static>)) -> Re
     pki::register(lab, &mut builder);
     kubeconfig::register(lab, &mut builder);
     readme::register(lab, &mut builder);
+    dnsmasq::register(lab, &mut builder);
+    netplan::register(lab, &mut builder);
+    host::register_all(lab, &mut builder);
+    containerd::register_all(lab, &mut builder);
+    vip::register_all(lab, &mut builder);
+    kubeadm::register_all(lab, &mut builder);
+    cloud_init::register(lab, &mut builder);
     extra(&mut builder);
     builder.build()
 }

@@ -117,3 +117,43 @@ mod tests {
         assert_eq!(super::output_stem("kubeconfig/admin"), None);
     }
 }
+
+/// The PKI and kubeconfigs laid down on a control plane before kubeadm runs, so kubeadm finds
+/// and keeps them; workers get none (they join with the token and the CA pin).
+pub fn node_files(lab: &crate::model::Lab, node: &crate::model::Node) -> Vec<super::node_files::NodeFile> {
+    use super::node_files::NodeFile;
+    if !node.is_control_plane() {
+        return Vec::new();
+    }
+    let pki = |name: &str, mode: u32| NodeFile::shared(&format!("/etc/kubernetes/{name}"), name, mode, mode == 0o600);
+    let mut files = Vec::new();
+    for name in ["ca", "front-proxy-ca", "etcd/ca", "apiserver", "apiserver-kubelet-client", "front-proxy-client"]
+        .into_iter()
+        .chain(["apiserver-etcd-client", "etcd/healthcheck-client"])
+    {
+        files.push(pki(&format!("pki/{name}.crt"), 0o644));
+        files.push(pki(&format!("pki/{name}.key"), 0o600));
+    }
+    files.push(pki("pki/sa.pub", 0o644));
+    files.push(pki("pki/sa.key", 0o600));
+    for kind in ["server", "peer"] {
+        for (extension, mode) in [("crt", 0o644), ("key", 0o600)] {
+            let target = format!("/etc/kubernetes/pki/etcd/{kind}.{extension}");
+            files.push(NodeFile::shared(&target, &super::node_files::review_path(node, &target), mode, mode == 0o600));
+        }
+    }
+    files.push(NodeFile::shared("/etc/kubernetes/admin.conf", "kubeconfig/admin.conf", 0o600, true));
+    let first = super::kubeadm::is_init_node(lab, node);
+    if first {
+        files.push(NodeFile::shared("/etc/kubernetes/super-admin.conf", "kubeconfig/super-admin.conf", 0o600, true));
+    }
+    let mut own = vec!["controller-manager.conf", "scheduler.conf"];
+    if first {
+        own.push("kubelet.conf");
+    }
+    for conf in own {
+        let target = format!("/etc/kubernetes/{conf}");
+        files.push(NodeFile::shared(&target, &super::node_files::review_path(node, &target), 0o600, true));
+    }
+    files
+}

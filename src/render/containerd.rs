@@ -1,0 +1,172 @@
+//! containerd: `config.toml` in the schema of the distribution's containerd (v2 for 1.6/1.7),
+//! with the systemd cgroup driver, the sandbox image of the Kubernetes version, and
+//! `config_path` pointing at one `hosts.toml` per `registry`.
+
+use serde::Serialize;
+
+use super::node_files::{node_source, register, NodeFile};
+use crate::model::{Lab, Node, Os, Registry};
+use crate::plan::{PlanBuilder, Product};
+
+pub const CONFIG: &str = "/etc/containerd/config.toml";
+pub const CERTS_DIR: &str = "/etc/containerd/certs.d";
+
+/// The containerd minor version each OS ships (what `apt install containerd` gives).
+pub fn containerd_version(os: Os) -> (u32, u32) {
+    match os {
+        Os::Debian12 => (1, 6),
+        Os::Ubuntu2204 | Os::Ubuntu2404 | Os::Debian13 => (1, 7),
+    }
+}
+
+/// The config schema version for a containerd version: 2 for 1.x, 3 for 2.x.
+pub fn schema_version(containerd: (u32, u32)) -> u32 {
+    if containerd.0 >= 2 {
+        3
+    } else {
+        2
+    }
+}
+
+/// The pause image kubeadm expects for a Kubernetes minor version.
+pub fn sandbox_image(minor: u32) -> &'static str {
+    if minor <= 33 {
+        "registry.k8s.io/pause:3.10"
+    } else {
+        "registry.k8s.io/pause:3.10.1"
+    }
+}
+
+#[derive(Serialize)]
+struct ConfigV2 {
+    version: u32,
+    plugins: PluginsV2,
+}
+
+/// Plugins by URI. A map, not a struct: toml 0.9 writes a renamed struct field such as
+/// `io.containerd.grpc.v1.cri` unquoted, which TOML reads as nested tables.
+type PluginsV2 = std::collections::BTreeMap<&'static str, Cri>;
+
+#[derive(Serialize)]
+struct Cri {
+    sandbox_image: String,
+    containerd: CriContainerd,
+    registry: CriRegistry,
+}
+
+#[derive(Serialize)]
+struct CriContainerd {
+    default_runtime_name: &'static str,
+    runtimes: Runtimes,
+}
+
+#[derive(Serialize)]
+struct Runtimes {
+    runc: Runc,
+}
+
+#[derive(Serialize)]
+struct Runc {
+    runtime_type: &'static str,
+    options: RuncOptions,
+}
+
+#[derive(Serialize)]
+#[allow(non_snake_case)]
+struct RuncOptions {
+    SystemdCgroup: bool,
+}
+
+#[derive(Serialize)]
+struct CriRegistry {
+    config_path: &'static str,
+}
+
+fn config(lab: &Lab) -> Result<String, String> {
+    let version = schema_version(containerd_version(lab.cluster.os));
+    if version != 2 {
+        return Err(format!("containerd config schema {version} is not implemented"));
+    }
+    let config = ConfigV2 {
+        version,
+        plugins: PluginsV2::from([(
+            "io.containerd.grpc.v1.cri",
+            Cri {
+                sandbox_image: sandbox_image(lab.cluster.kubernetes.minor).to_string(),
+                containerd: CriContainerd {
+                    default_runtime_name: "runc",
+                    runtimes: Runtimes {
+                        runc: Runc {
+                            runtime_type: "io.containerd.runc.v2",
+                            options: RuncOptions { SystemdCgroup: true },
+                        },
+                    },
+                },
+                registry: CriRegistry { config_path: CERTS_DIR },
+            },
+        )]),
+    };
+    toml::to_string(&config).map_err(|e| e.to_string())
+}
+
+/// The registry namespace a `hosts.toml` configures: the upstream it mirrors, or itself.
+pub fn namespace(registry: &Registry) -> String {
+    registry.mirror_of.clone().unwrap_or_else(|| registry.address.value.to_string())
+}
+
+#[derive(Serialize)]
+struct HostsToml {
+    server: String,
+    host: std::collections::BTreeMap<String, Host>,
+}
+
+#[derive(Serialize)]
+struct Host {
+    capabilities: Vec<&'static str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    skip_verify: bool,
+}
+
+fn hosts_toml(registry: &Registry) -> Result<String, String> {
+    let scheme = if registry.insecure { "http" } else { "https" };
+    let endpoint = format!("{scheme}://{}", registry.address.value);
+    let (server, capabilities) = match registry.mirror_of.as_deref() {
+        Some("docker.io") => ("https://registry-1.docker.io".to_string(), vec!["pull", "resolve"]),
+        Some(upstream) => (format!("https://{upstream}"), vec!["pull", "resolve"]),
+        None => (endpoint.clone(), vec!["pull", "resolve", "push"]),
+    };
+    let host = Host { capabilities, skip_verify: registry.insecure };
+    toml::to_string(&HostsToml { server, host: [(endpoint, host)].into() }).map_err(|e| e.to_string())
+}
+
+pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
+    let mut files = vec![NodeFile::own(node, CONFIG, 0o644, false)];
+    for registry in &lab.registries {
+        files.push(NodeFile::own(node, &format!("{CERTS_DIR}/{}/hosts.toml", namespace(registry)), 0o644, false));
+    }
+    files
+}
+
+pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
+    for node in &lab.nodes {
+        for file in files_for(lab, node) {
+            let registry =
+                lab.registries.iter().find(|r| file.target.ends_with(&format!("/{}/hosts.toml", namespace(r))));
+            let mut needs = vec!["cluster".to_string(), node_source(node)];
+            needs.extend(registry.map(|r| format!("registry \"{}\"", r.address.value)));
+            let registry = registry.cloned();
+            register(
+                plan,
+                &file,
+                needs,
+                Box::new(move |context, inputs| {
+                    let body = match &registry {
+                        Some(registry) => hosts_toml(registry)?,
+                        None => config(context.lab)?,
+                    };
+                    Ok(Product::File(format!("# {}\n{body}", inputs.provenance()).into_bytes()))
+                }),
+            );
+        }
+    }
+}

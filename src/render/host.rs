@@ -1,0 +1,86 @@
+//! Host preparation files: kernel modules and sysctls Kubernetes needs, the NFS export of a
+//! storage node.
+
+use std::fmt::Write;
+
+use super::node_files::{node_source, register, NodeFile};
+use crate::model::{Lab, NfsServer, Node, ProxyMode, VipProvider};
+use crate::plan::{PlanBuilder, Product};
+
+const MODULES: &str = "/etc/modules-load.d/kubernetes.conf";
+const SYSCTL: &str = "/etc/sysctl.d/99-kubernetes.conf";
+const EXPORTS: &str = "/etc/exports.d/hlc.exports";
+
+/// Kernel modules to load at boot.
+pub fn modules(lab: &Lab) -> Vec<&'static str> {
+    let mut modules = vec!["overlay", "br_netfilter"];
+    if lab.kube_proxy.as_ref().is_some_and(|p| p.mode.value == ProxyMode::Ipvs) {
+        modules.extend(["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack"]);
+    }
+    if lab.storage.ceph.is_some() {
+        modules.push("rbd");
+    }
+    modules
+}
+
+/// Kernel parameters for `node`.
+pub fn sysctls(lab: &Lab, node: &Node) -> Vec<(&'static str, &'static str)> {
+    let mut sysctls = vec![
+        ("net.ipv4.ip_forward", "1"),
+        ("net.bridge.bridge-nf-call-iptables", "1"),
+        ("net.bridge.bridge-nf-call-ip6tables", "1"),
+    ];
+    if node.is_control_plane() && lab.network.vip.as_ref().is_some_and(|v| v.via == VipProvider::Keepalived) {
+        sysctls.push(("net.ipv4.ip_nonlocal_bind", "1"));
+    }
+    sysctls
+}
+
+/// NFS exports this node serves: (path, client network).
+pub fn exports(lab: &Lab, node: &Node) -> Vec<String> {
+    lab.storage
+        .nfs
+        .iter()
+        .filter(|n| n.server.value == NfsServer::Node(node.name.value.clone()))
+        .map(|n| format!("{} {}(rw,sync,no_subtree_check,no_root_squash)", n.path.value, lab.network.lan.value))
+        .collect()
+}
+
+pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
+    let mut files = vec![NodeFile::own(node, MODULES, 0o644, false), NodeFile::own(node, SYSCTL, 0o644, false)];
+    if !exports(lab, node).is_empty() {
+        files.push(NodeFile::own(node, EXPORTS, 0o644, false));
+    }
+    files
+}
+
+pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
+    for node in &lab.nodes {
+        let name = node.name.value.clone();
+        for file in files_for(lab, node) {
+            let mut needs = vec!["kube-proxy".to_string(), "storage".to_string(), "network".into(), node_source(node)];
+            if file.target == EXPORTS {
+                needs.extend(lab.storage.nfs.iter().map(|n| format!("storage.nfs \"{}\"", n.name.value)));
+            }
+            let target = file.target.clone();
+            let name = name.clone();
+            register(
+                plan,
+                &file,
+                needs,
+                Box::new(move |context, inputs| {
+                    let node = context.lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
+                    let mut out = format!("# {}\n", inputs.provenance());
+                    match target.as_str() {
+                        MODULES => modules(context.lab).iter().for_each(|m| writeln!(out, "{m}").unwrap()),
+                        SYSCTL => {
+                            sysctls(context.lab, node).iter().for_each(|(k, v)| writeln!(out, "{k} = {v}").unwrap())
+                        }
+                        _ => exports(context.lab, node).iter().for_each(|e| writeln!(out, "{e}").unwrap()),
+                    }
+                    Ok(Product::File(out.into_bytes()))
+                }),
+            );
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The files cloud-init writes onto a node. Each renderer lists its files for a node here;
+//! node-specific ones are also output steps at `nodes/<node>/<path on the node>` for review,
+//! while shared PKI and kubeconfigs are embedded from their own steps (`pki/…`).
+
+use crate::model::{Lab, Node};
+use crate::plan::{OutputFile, PlanBuilder, Produce, Step};
+
+/// A file on a node: where it goes, which step produces its bytes, and its mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeFile {
+    /// Absolute path on the node, e.g. `/etc/containerd/config.toml`.
+    pub target: String,
+    /// The step whose product is the file's content.
+    pub step: String,
+    pub mode: u32,
+    pub secret: bool,
+}
+
+impl NodeFile {
+    /// A node-specific file, reviewed at `nodes/<node><target>`.
+    pub fn own(node: &Node, target: &str, mode: u32, secret: bool) -> NodeFile {
+        NodeFile { target: target.to_string(), step: review_path(node, target), mode, secret }
+    }
+
+    /// A file whose content is an existing step's (shared PKI, kubeconfigs).
+    pub fn shared(target: &str, step: &str, mode: u32, secret: bool) -> NodeFile {
+        NodeFile { target: target.to_string(), step: step.to_string(), mode, secret }
+    }
+
+    /// Whether this renderer must register the step (it is the node's own copy).
+    pub fn is_own(&self, node: &Node) -> bool {
+        self.step == review_path(node, &self.target)
+    }
+}
+
+/// `nodes/<node>/etc/x` for `/etc/x`.
+pub fn review_path(node: &Node, target: &str) -> String {
+    format!("nodes/{}{target}", node.name.value)
+}
+
+/// The graph source of a node.
+pub fn node_source(node: &Node) -> String {
+    crate::pki::spec::node_source(&node.name.value)
+}
+
+/// Registers the step of a node's own file.
+pub fn register(plan: &mut PlanBuilder<'static>, file: &NodeFile, needs: Vec<String>, produce: Produce<'static>) {
+    let executable = file.mode & 0o111 != 0;
+    plan.step(Step {
+        id: file.step.clone(),
+        output: Some(OutputFile { path: file.step.clone(), secret: file.secret, executable }),
+        needs,
+        produce,
+    });
+}
+
+/// Every file cloud-init writes on `node`, in the order it writes them.
+pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
+    let mut files = super::host::files_for(lab, node);
+    files.extend(super::containerd::files_for(lab, node));
+    files.extend(super::vip::files_for(lab, node));
+    files.extend(super::kubeadm::files_for(lab, node));
+    files
+}
