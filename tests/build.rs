@@ -76,40 +76,63 @@ fn same_input_and_state_give_identical_trees_and_a_rebuild_writes_nothing() {
 
 /// Changes one node's IP and asserts that exactly the files the graph says depend on that node
 /// changed.
-fn assert_change_matches_graph(node: &str, old_ip: &str, new_ip: &str) {
+/// Applies `old` → `new` to the root example and returns (changed files, file dependents of
+/// `changed_sources` in the graph after the edit).
+fn change_and_dependents(changed_sources: &[&str], old: &str, new: &str) -> (Vec<String>, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
     let state = open_state(&dir.path().join("state")).unwrap();
     let clock = Clock::from_env();
     let before_text = root_example();
-    let after_text = before_text.replacen(&format!("ip=\"{old_ip}\""), &format!("ip=\"{new_ip}\""), 1);
+    let after_text = before_text.replacen(old, new, 1);
     assert_ne!(before_text, after_text);
     let (source, lab) = lab_source(&before_text);
     let (before, _) = render_tree(&lab, &source, &state, clock).unwrap();
     let (source, lab) = lab_source(&after_text);
     let (after, _) = render_tree(&lab, &source, &state, clock).unwrap();
-    let changed: Vec<&String> = after.keys().filter(|p| before.get(*p) != after.get(*p)).collect();
+    let changed: Vec<String> = after.keys().filter(|p| before.get(*p) != after.get(*p)).cloned().collect();
 
     let plan = hlc::render::plan(&lab).unwrap();
-    let expected: Vec<&str> = plan
-        .descendants(&format!("node \"{node}\""))
-        .into_iter()
+    let mut dependents: Vec<String> = changed_sources
+        .iter()
+        .flat_map(|source| plan.descendants(source))
         .filter_map(|v| match v {
-            Vertex::Step(step) => step.output.as_ref().map(|o| o.path.as_str()),
+            Vertex::Step(step) => step.output.as_ref().map(|o| o.path.clone()),
             Vertex::Source(_) => None,
         })
         .collect();
-    assert!(!expected.is_empty());
-    assert_eq!(changed, expected, "changed files differ from the graph's dependents of node {node}");
+    dependents.sort();
+    dependents.dedup();
+    assert!(!dependents.is_empty());
+    (changed, dependents)
+}
+
+/// A value edit changes exactly the files the graph says depend on the edited source.
+fn assert_change_matches_graph(changed_sources: &[&str], old: &str, new: &str) {
+    let (changed, dependents) = change_and_dependents(changed_sources, old, new);
+    assert_eq!(changed, dependents, "changed files differ from the graph's dependents of {changed_sources:?}");
 }
 
 #[test]
 fn changing_a_workers_ip_changes_only_its_dependents() {
-    assert_change_matches_graph("node4", "192.168.110.24", "192.168.110.25");
+    assert_change_matches_graph(&["node \"node4\" nic \"enp1s0\" ip"], "ip=\"192.168.110.24\"", "ip=\"192.168.110.25\"");
 }
 
 #[test]
 fn changing_a_control_planes_ip_changes_only_its_dependents() {
-    assert_change_matches_graph("node3", "192.168.110.23", "192.168.110.26");
+    assert_change_matches_graph(&["node \"node3\" nic \"enp1s0\" ip"], "ip=\"192.168.110.23\"", "ip=\"192.168.110.26\"");
+}
+
+#[test]
+fn renaming_an_interface_changes_only_its_dependents() {
+    // A rename changes identities, not values: what changed must be a dependent (certificates
+    // that depend on the address's value are rightly reused), and the interface's users change.
+    let sources = ["node \"node1\" nic \"eno1\"", "node \"node1\" nic \"eno1\" ip"];
+    let (changed, dependents) = change_and_dependents(&sources, "nic \"enp2s0\"", "nic \"eno1\"");
+    let unexpected: Vec<&String> = changed.iter().filter(|c| !dependents.contains(c)).collect();
+    assert!(unexpected.is_empty(), "changed without depending on the interface: {unexpected:?}");
+    for user in ["nodes/node1/nocloud/network-config", "nodes/node1/etc/kubernetes/manifests/kube-vip.yaml", "network/dnsmasq/dhcp-hosts"] {
+        assert!(changed.iter().any(|c| c == user), "{user} did not change");
+    }
 }
 
 #[test]
@@ -164,10 +187,10 @@ fn no_secret_reaches_a_public_file() {
     let mut secrets: Vec<String> = vec![token.trim().to_string()];
     for entry in lock.files.iter().filter(|e| e.secret) {
         let text = std::fs::read_to_string(out.join(&entry.path)).unwrap();
-        // Every line of base64 key material, and the base64 blobs kubeconfigs embed.
-        secrets.extend(text.lines().filter(|l| l.len() > 40 && !l.starts_with("-----")).map(|l| l.trim().to_string()));
+        secrets.extend(secret_material(&text));
         assert_eq!(std::fs::metadata(out.join(&entry.path)).unwrap().mode() & 0o777, 0o600, "{}", entry.path);
     }
+    assert!(secrets.len() > 100, "the scan found too little key material to be meaningful");
     let ignore = std::fs::read_to_string(out.join(".gitignore")).unwrap();
     for entry in &lock.files {
         assert_eq!(ignore.contains(&format!("/{}\n", entry.path)), entry.secret, "{} in .gitignore", entry.path);
@@ -217,4 +240,23 @@ fn bad_input_writes_nothing() {
     assert!(run.stderr.contains("hlc::net::outside-lan"));
     assert!(!dir.path().join("out").exists());
     assert!(!dir.path().join("state").exists());
+}
+
+/// The secret material in a file: private-key PEM bodies and kubeconfigs' embedded keys.
+fn secret_material(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut in_key = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with("-----BEGIN") {
+            in_key = line.contains("PRIVATE KEY");
+        } else if line.starts_with("-----END") {
+            in_key = false;
+        } else if in_key && line.len() >= 16 {
+            found.push(line.to_string());
+        }
+        if let Some(value) = line.strip_prefix("client-key-data: ") {
+            found.push(value.to_string());
+        }
+    }
+    found
 }

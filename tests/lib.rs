@@ -6,6 +6,7 @@ mod commands;
 mod diagnostics;
 mod etcd;
 mod formatting;
+mod nodes;
 mod pki;
 mod rendered;
 mod robustness;

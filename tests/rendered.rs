@@ -1,6 +1,6 @@
-//! Snapshots of what the renderers produce for every valid document. Key material and
-//! certificates are random on a fresh state, so those files appear by path, mode and secret
-//! flag; deterministic files appear whole.
+//! Snapshots of every renderer's output for every valid document: one snapshot per document with
+//! every generated file. Keys, certificates, CA pins, tokens and the digests derived from them
+//! are random on a fresh state, so they are redacted; everything else is shown as rendered.
 
 use hlc::build::render_tree;
 use hlc::clock::Clock;
@@ -10,18 +10,53 @@ use hlc::state::StateDir;
 
 use crate::support::{root, valid_documents};
 
-/// Files rendered from the model alone (no key material): snapshotted whole.
-const WHOLE: &[&str] = &["README.md", ".gitignore"];
-
-/// Replaces base64 key and certificate blobs so a kubeconfig's structure can be reviewed.
+/// Replaces PEM blocks, embedded base64 credentials, CA pins, bootstrap tokens and instance-id
+/// digests with placeholders.
 fn redact(text: &str) -> String {
-    text.lines()
-        .map(|line| match line.split_once(": ") {
+    let mut out = Vec::new();
+    let mut in_pem = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if in_pem {
+            in_pem = !trimmed.starts_with("-----END");
+            continue;
+        }
+        if trimmed.starts_with("-----BEGIN") {
+            out.push(format!("{}<pem>", &line[..line.len() - trimmed.len()]));
+            in_pem = !trimmed.contains("-----END");
+            continue;
+        }
+        let line = match line.split_once(": ") {
             Some((key, _)) if key.trim_end().ends_with("-data") => format!("{key}: <redacted>"),
+            Some((key, value)) if key.trim() == "instance-id" => {
+                format!("{key}: {}-<digest>", value.rsplit_once('-').unwrap().0)
+            }
             _ => line.to_string(),
+        };
+        out.push(redact_words(&line));
+    }
+    out.join("\n")
+}
+
+/// `sha256:<64 hex>` → `sha256:<ca-pin>`; `[a-z0-9]{6}.[a-z0-9]{16}` → `<token>`.
+fn redact_words(line: &str) -> String {
+    let is_token = |w: &str| {
+        w.split_once('.').is_some_and(|(a, b)| a.len() == 6 && b.len() == 16 && hlc::pki::is_bootstrap_token(w))
+    };
+    line.split(' ')
+        .map(|word| {
+            if let Some(hex) = word.trim_start_matches("- ").strip_prefix("sha256:") {
+                if hex.len() == 64 {
+                    return "sha256:<ca-pin>".to_string();
+                }
+            }
+            if is_token(word) {
+                return "<token>".to_string();
+            }
+            word.to_string()
         })
         .collect::<Vec<_>>()
-        .join("\n")
+        .join(" ")
 }
 
 #[test]
@@ -40,13 +75,24 @@ fn rendered_trees() {
                 if content.secret { "secret" } else { "public" }
             ));
         }
-        for file in WHOLE.iter().copied().chain(["kubeconfig/admin.conf"]) {
-            let body = String::from_utf8(tree[file].bytes.clone()).unwrap();
-            text.push_str(&format!("\n# {file}\n{}\n", redact(&body)));
+        for (file, content) in &tree {
+            let body = String::from_utf8(content.bytes.clone()).unwrap();
+            let kubeconfig = file.ends_with(".conf") && body.contains("client-key-data");
+            let credential = body.trim_start().starts_with("-----BEGIN") || file.ends_with("bootstrap-token");
+            if credential || (kubeconfig && file != "kubeconfig/admin.conf") {
+                continue;
+            }
+            text.push_str(&format!("\n### {file}\n{}\n", redact(&body)));
         }
         let name = path.rsplit('/').next().unwrap().trim_end_matches(".kdl").to_string();
         insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
             insta::assert_snapshot!(format!("rendered@{name}"), text);
         });
     }
+}
+
+#[test]
+fn redaction_hides_only_random_material() {
+    let text = "a: 1\n  -----BEGIN CERTIFICATE-----\n  QUJD\n  -----END CERTIFICATE-----\ntoken: abcdef.0123456789abcdef\n- sha256:0000000000000000000000000000000000000000000000000000000000000000\ninstance-id: n1-0123456789abcdef\n";
+    assert_eq!(redact(text), "a: 1\n  <pem>\ntoken: <token>\n- sha256:<ca-pin>\ninstance-id: n1-<digest>");
 }

@@ -92,6 +92,7 @@ fn apiserver(lab: &Lab) -> CertSpec {
         dns.push(format!("{}.{domain}", node.name.value));
         ips.push(IpAddr::V4(node.ip()));
         spec.sources.push(node_source(&node.name.value));
+        spec.sources.extend(address_sources(node));
     }
     spec.dns_names = dedup(dns);
     spec.ips = dedup(ips);
@@ -105,12 +106,23 @@ fn etcd_member(node: &crate::model::Node, kind: &str) -> CertSpec {
     spec.dns_names = vec![node.name.value.clone(), "localhost".into()];
     spec.ips = vec![IpAddr::V4(node.ip()), IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)];
     spec.sources.push(node_source(&node.name.value));
+    spec.sources.extend(address_sources(node));
     spec
 }
 
-/// The graph source id of a node.
+/// The graph source id of a node (its name, role, hardware and disks).
 pub fn node_source(name: &str) -> String {
     format!("node \"{name}\"")
+}
+
+/// The graph sources of a node's interfaces (name and MAC): `node "n1" nic "eth0"`.
+pub fn interface_sources(node: &crate::model::Node) -> Vec<String> {
+    node.nics.iter().map(|nic| format!("node \"{}\" nic \"{}\"", node.name.value, nic.name.value)).collect()
+}
+
+/// The graph sources of a node's addresses: `node "n1" nic "eth0" ip`.
+pub fn address_sources(node: &crate::model::Node) -> Vec<String> {
+    interface_sources(node).into_iter().map(|nic| format!("{nic} ip")).collect()
 }
 
 /// The first address of the service network: the `kubernetes` Service's ClusterIP.

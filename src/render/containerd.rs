@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::node_files::{node_source, register, NodeFile};
+use super::node_files::{register, NodeFile};
 use crate::model::{Lab, Node, Os, Registry};
 use crate::plan::{PlanBuilder, Product};
 
@@ -152,7 +152,7 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
         for file in files_for(lab, node) {
             let registry =
                 lab.registries.iter().find(|r| file.target.ends_with(&format!("/{}/hosts.toml", namespace(r))));
-            let mut needs = vec!["cluster".to_string(), node_source(node)];
+            let mut needs = vec!["cluster".to_string()];
             needs.extend(registry.map(|r| format!("registry \"{}\"", r.address.value)));
             let registry = registry.cloned();
             register(

@@ -25,7 +25,8 @@ fn step(path: String, needs: Vec<String>, render: fn(&Lab) -> String) -> Step<'s
 
 pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
     let mut needs = vec!["network".to_string(), "cluster".into()];
-    needs.extend(lab.nodes.iter().map(super::node_files::node_source));
+    needs.extend(lab.nodes.iter().flat_map(super::node_files::node_and_addresses));
+    needs.extend(lab.nodes.iter().flat_map(super::node_files::interfaces));
     let cluster = &lab.cluster.name.value;
     plan.step(step(format!("network/dnsmasq/{cluster}.conf"), vec!["network".into(), "cluster".into()], config));
     plan.step(step("network/dnsmasq/dhcp-hosts".into(), needs.clone(), dhcp_hosts));

@@ -58,10 +58,15 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
     for node in &lab.nodes {
         let name = node.name.value.clone();
         for file in files_for(lab, node) {
-            let mut needs = vec!["kube-proxy".to_string(), "storage".to_string(), "network".into(), node_source(node)];
-            if file.target == EXPORTS {
-                needs.extend(lab.storage.nfs.iter().map(|n| format!("storage.nfs \"{}\"", n.name.value)));
-            }
+            // Modules are cluster-wide; sysctls follow the node's role; exports its shares.
+            let needs = match file.target.as_str() {
+                MODULES => vec!["kube-proxy".to_string(), "storage".into()],
+                SYSCTL => vec!["network".to_string(), node_source(node)],
+                _ => {
+                    let shares = lab.storage.nfs.iter().map(|n| format!("storage.nfs \"{}\"", n.name.value));
+                    [vec!["network".to_string(), node_source(node)], shares.collect()].concat()
+                }
+            };
             let target = file.target.clone();
             let name = name.clone();
             register(

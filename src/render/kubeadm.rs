@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::node_files::{node_source, register, NodeFile};
+use super::node_files::{node_and_addresses, register, NodeFile};
 use super::pki::{state_id, TOKEN};
 use crate::model::{Lab, Node, ProxyMode, Role};
 use crate::pki::spec::CA;
@@ -49,7 +49,8 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
         let name = node.name.value.clone();
         let mut needs =
             vec!["cluster".to_string(), "network".into(), "cni".into(), "kube-proxy".into(), "load-balancer".into()];
-        needs.push(node_source(node));
+        needs.extend(node_and_addresses(node));
+        needs.extend(lab.nodes.iter().map(super::node_files::node_source));
         if is_init_node(lab, node) {
             needs.push("auth".into());
         } else {
@@ -76,11 +77,7 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
         });
         for file in files_for(lab, node).into_iter().filter(|f| f.is_own(node)) {
             let token_file = file.target == TOKEN_FILE;
-            let needs = if token_file {
-                vec![TOKEN.to_string(), node_source(node)]
-            } else {
-                vec!["auth".to_string(), "cluster".into()]
-            };
+            let needs = if token_file { vec![TOKEN.to_string()] } else { vec!["auth".to_string(), "cluster".into()] };
             register(
                 plan,
                 &file,

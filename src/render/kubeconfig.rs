@@ -117,6 +117,8 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
         let mut needs = vec![identity.clone(), state_id(CA), "cluster".to_string(), "network".to_string()];
         if let [node, _] = parts.as_slice() {
             needs.push(node_source(node));
+            let node = lab.nodes.iter().find(|n| n.name.value == *node).expect("spec from a node");
+            needs.extend(crate::pki::spec::address_sources(node));
         }
         plan.step(Step {
             id: path.clone(),

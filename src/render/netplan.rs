@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::node_files::node_source;
+use super::node_files::interfaces;
+use crate::pki::spec::address_sources;
 use crate::model::{Lab, Node};
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
@@ -60,7 +61,7 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
         plan.step(Step {
             id: path(node),
             output: Some(OutputFile { path: path(node), secret: false, executable: false }),
-            needs: vec!["network".into(), node_source(node)],
+            needs: [vec!["network".to_string()], address_sources(node), interfaces(node)].concat(),
             produce: Box::new(move |context, inputs| {
                 let node = context.lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
                 super::yaml::document(&inputs.provenance(), &network_config(context.lab, node)).map(Product::File)

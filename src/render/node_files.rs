@@ -38,9 +38,21 @@ pub fn review_path(node: &Node, target: &str) -> String {
     format!("nodes/{}{target}", node.name.value)
 }
 
-/// The graph source of a node.
+/// The graph source of a node (name, role, hardware, disks).
 pub fn node_source(node: &Node) -> String {
     crate::pki::spec::node_source(&node.name.value)
+}
+
+/// The node and its addresses: for files that use its name or role and its IPs.
+pub fn node_and_addresses(node: &Node) -> Vec<String> {
+    let mut sources = vec![node_source(node)];
+    sources.extend(crate::pki::spec::address_sources(node));
+    sources
+}
+
+/// The node's interfaces (names and MACs).
+pub fn interfaces(node: &Node) -> Vec<String> {
+    crate::pki::spec::interface_sources(node)
 }
 
 /// Registers the step of a node's own file.

@@ -108,15 +108,6 @@ fn file(
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn etcd_member_files_go_to_their_node() {
-        assert_eq!(super::output_stem("pki/etcd/node1/peer").unwrap(), "nodes/node1/etc/kubernetes/pki/etcd/peer");
-        assert_eq!(super::output_stem("pki/etcd/ca").unwrap(), "pki/etcd/ca");
-        assert_eq!(super::output_stem("kubeconfig/admin"), None);
-    }
-}
 
 /// The PKI and kubeconfigs laid down on a control plane before kubeadm runs, so kubeadm finds
 /// and keeps them; workers get none (they join with the token and the CA pin).
@@ -156,4 +147,14 @@ pub fn node_files(lab: &crate::model::Lab, node: &crate::model::Node) -> Vec<sup
         files.push(NodeFile::shared(&target, &super::node_files::review_path(node, &target), 0o600, true));
     }
     files
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn etcd_member_files_go_to_their_node() {
+        assert_eq!(super::output_stem("pki/etcd/node1/peer").unwrap(), "nodes/node1/etc/kubernetes/pki/etcd/peer");
+        assert_eq!(super::output_stem("pki/etcd/ca").unwrap(), "pki/etcd/ca");
+        assert_eq!(super::output_stem("kubeconfig/admin"), None);
+    }
 }

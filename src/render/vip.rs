@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_yaml::{Mapping, Value};
 
-use super::node_files::{node_source, register, NodeFile};
+use super::node_files::{interfaces, node_and_addresses, node_source, register, NodeFile};
 use crate::model::{Lab, Node, VipProvider};
 use crate::plan::{PlanBuilder, Product};
 
@@ -31,9 +31,16 @@ pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
 pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
     for node in &lab.nodes {
         for file in files_for(lab, node) {
-            let mut needs = vec!["network".to_string(), node_source(node)];
-            if file.target != KUBE_VIP {
-                needs.extend(lab.control_planes().map(node_source));
+            // kube-vip and keepalived use this node's interface and its rank among the control
+            // planes; haproxy every control plane's name and address.
+            let mut needs = vec!["network".to_string()];
+            match file.target.as_str() {
+                HAPROXY => needs.extend(lab.control_planes().flat_map(node_and_addresses)),
+                CHECK_APISERVER => {}
+                _ => {
+                    needs.extend(interfaces(node));
+                    needs.extend(lab.nodes.iter().map(node_source));
+                }
             }
             let (name, target) = (node.name.value.clone(), file.target.clone());
             register(

@@ -77,3 +77,31 @@ pub fn build_fixture(input: &str) -> tempfile::TempDir {
     assert_eq!(run.status, 0, "{input}: {}", run.stderr);
     dir
 }
+
+/// Builds each valid document once per test run and shares the tree (RSA fixtures are slow).
+pub fn built(input: &str) -> PathBuf {
+    use std::collections::BTreeMap;
+    use std::sync::{Mutex, OnceLock};
+    static BUILT: OnceLock<Mutex<BTreeMap<String, &'static tempfile::TempDir>>> = OnceLock::new();
+    let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let dir = built.entry(input.to_string()).or_insert_with(|| Box::leak(Box::new(build_fixture(input))));
+    dir.path().to_path_buf()
+}
+
+/// Files of a built tree whose path ends with `suffix`, as root-relative paths.
+pub fn tree_files(out: &Path, suffix: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.to_string_lossy().ends_with(suffix) {
+                found.push(path.strip_prefix(out).unwrap().to_string_lossy().into_owned());
+            }
+        }
+    }
+    found.sort();
+    found
+}

@@ -1,0 +1,324 @@
+//! Node bring-up output against its real consumers (cloud-init, netplan, dnsmasq, keepalived,
+//! haproxy, containerd) for every valid document, and cross-checks between the files.
+
+use std::path::Path;
+
+use crate::support::{built, run_tool, tree_files, valid_documents};
+
+fn tree_of(input: &str) -> std::path::PathBuf {
+    built(input).join("out")
+}
+
+fn read(out: &Path, path: &str) -> String {
+    std::fs::read_to_string(out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn yaml(out: &Path, path: &str) -> serde_yaml::Value {
+    serde_yaml::from_str(&read(out, path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn cloud_init_accepts_every_user_data() {
+    for input in valid_documents() {
+        let out = tree_of(&input);
+        let seeds = tree_files(&out, "nocloud/user-data");
+        assert!(!seeds.is_empty(), "{input}");
+        for seed in seeds {
+            let (ok, text) = run_tool("cloud-init", &["schema", "--config-file", &seed], &out);
+            assert!(ok && text.contains("Valid cloud-config"), "{input} {seed}: {text}");
+            assert!(read(&out, &seed).starts_with("#cloud-config\n"));
+        }
+    }
+}
+
+#[test]
+fn netplan_generates_every_network_config() {
+    for input in valid_documents() {
+        let out = tree_of(&input);
+        for config in tree_files(&out, "nocloud/network-config") {
+            let root = tempfile::tempdir().unwrap();
+            std::fs::create_dir_all(root.path().join("etc/netplan")).unwrap();
+            let target = root.path().join("etc/netplan/50-cloud-init.yaml");
+            std::fs::copy(out.join(&config), &target).unwrap();
+            std::fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+            let (ok, text) = run_tool("netplan", &["generate", "--root-dir", &root.path().display().to_string()], &out);
+            assert!(ok, "{input} {config}: {text}");
+            let generated = tree_files(&root.path().join("run/systemd/network"), ".network");
+            assert!(!generated.is_empty(), "{input} {config}: netplan generated nothing");
+        }
+    }
+}
+
+#[test]
+fn dnsmasq_accepts_its_config() {
+    for input in valid_documents() {
+        let out = tree_of(&input);
+        let configs: Vec<String> =
+            tree_files(&out, ".conf").into_iter().filter(|p| p.starts_with("network/dnsmasq/")).collect();
+        assert_eq!(configs.len(), 1, "{input}");
+        // Point the data-file paths at this tree, so dnsmasq reads what we generated.
+        let text = read(&out, &configs[0]);
+        let data = out.join("network/dnsmasq").display().to_string();
+        let local = text
+            .lines()
+            .map(|l| {
+                if l.starts_with("dhcp-hostsfile=") || l.starts_with("addn-hosts=") {
+                    l.replacen(&l[l.find('=').unwrap() + 1..l.rfind('/').unwrap()], &data, 1)
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let config = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(config.path(), local + "\n").unwrap();
+        let (ok, text) = run_tool("dnsmasq", &["--test", "-C", &config.path().display().to_string()], &out);
+        assert!(ok && text.contains("syntax check OK"), "{input}: {text}");
+    }
+}
+
+#[test]
+fn keepalived_and_haproxy_accept_their_configs() {
+    let out = tree_of("fixtures/valid/keepalived-flannel.kdl");
+    for node in ["cp1", "cp2", "cp3"] {
+        let keepalived = out.join(format!("nodes/{node}/etc/keepalived"));
+        // In private mount and network namespaces: the node's /etc/keepalived and its NIC.
+        let script = format!(
+            "mount --bind '{}' /etc/keepalived && ip link add eno1 type veth peer name eno1p && keepalived -t -f /etc/keepalived/keepalived.conf",
+            keepalived.display()
+        );
+        let (ok, text) = run_tool("unshare", &["-mn", "sh", "-c", &script], &out);
+        assert!(ok, "keepalived {node}: {text}");
+        let (ok, text) = run_tool("haproxy", &["-c", "-f", &format!("nodes/{node}/etc/haproxy/haproxy.cfg")], &out);
+        assert!(ok && text.contains("Configuration file is valid"), "haproxy {node}: {text}");
+    }
+    let config = read(&out, "nodes/cp2/etc/haproxy/haproxy.cfg");
+    for (node, ip) in [("cp1", "172.16.5.11"), ("cp2", "172.16.5.12"), ("cp3", "172.16.5.13")] {
+        assert!(config.contains(&format!("server {node} {ip}:6443 check")), "{config}");
+    }
+    assert!(config.contains("bind *:8443"));
+    let priorities: Vec<String> = ["cp1", "cp2", "cp3"]
+        .iter()
+        .map(|n| {
+            read(&out, &format!("nodes/{n}/etc/keepalived/keepalived.conf"))
+                .lines()
+                .find(|l| l.contains("priority"))
+                .unwrap()
+                .trim()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(priorities, ["priority 101", "priority 100", "priority 99"]);
+}
+
+/// Every leaf key of `ours` has the same value in `dump`; returns the keys that differ.
+fn dropped_keys(ours: &toml::Value, dump: &toml::Value, path: &str) -> Vec<String> {
+    match ours {
+        toml::Value::Table(table) => table
+            .iter()
+            .flat_map(|(key, value)| match dump.get(key) {
+                Some(theirs) => dropped_keys(value, theirs, &format!("{path}.{key}")),
+                None => vec![format!("{path}.{key}")],
+            })
+            .collect(),
+        value if value == dump => vec![],
+        _ => vec![path.to_string()],
+    }
+}
+
+#[test]
+fn containerd_loads_its_config_and_keeps_every_key() {
+    for input in valid_documents() {
+        let out = tree_of(&input);
+        for config in tree_files(&out, "etc/containerd/config.toml") {
+            let (ok, dump) = run_tool("containerd", &["--config", &config, "config", "dump"], &out);
+            assert!(ok, "{input} {config}: {dump}");
+            let ours: toml::Value = toml::from_str(&read(&out, &config)).unwrap();
+            let theirs: toml::Value = toml::from_str(&dump).unwrap();
+            let dropped = dropped_keys(&ours, &theirs, "");
+            assert!(dropped.is_empty(), "{input} {config}: containerd dropped or changed {dropped:?}");
+        }
+    }
+}
+
+#[test]
+fn registry_hosts_files_configure_mirrors_and_insecure_registries() {
+    let out = tree_of("fixtures/valid/raspberry-pi.kdl");
+    let hosts: toml::Value =
+        toml::from_str(&read(&out, "nodes/pi2/etc/containerd/certs.d/docker.io/hosts.toml")).unwrap();
+    assert_eq!(hosts["server"].as_str(), Some("https://registry-1.docker.io"));
+    let mirror = &hosts["host"]["http://mirror.pi.home.arpa:5000"];
+    assert_eq!(mirror["skip_verify"].as_bool(), Some(true));
+    assert_eq!(mirror["capabilities"].as_array().unwrap().len(), 2);
+    let out = tree_of("homelab.kdl");
+    let own: toml::Value =
+        toml::from_str(&read(&out, "nodes/node4/etc/containerd/certs.d/registry.home.arpa:5005/hosts.toml")).unwrap();
+    assert_eq!(own["server"].as_str(), Some("http://registry.home.arpa:5005"));
+}
+
+#[test]
+fn join_configs_pin_the_ca_and_share_the_init_token() {
+    for input in valid_documents() {
+        let out = tree_of(&input);
+        let script = "openssl x509 -pubkey -in pki/ca.crt -noout | openssl pkey -pubin -outform der | sha256sum";
+        let (ok, digest) = run_tool("sh", &["-c", script], &out);
+        assert!(ok, "{digest}");
+        let pin = format!("sha256:{}", digest.split_whitespace().next().unwrap());
+        let token = std::fs::read_to_string(built(&input).join("state/token")).unwrap();
+        let inits = tree_files(&out, "kubeadm/init.yaml");
+        assert_eq!(inits.len(), 1, "{input}: exactly one node runs kubeadm init");
+        let init: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&read(&out, &inits[0]))
+            .map(|d| serde::Deserialize::deserialize(d).unwrap())
+            .collect();
+        let placeholder = init[0]["bootstrapTokens"][0]["token"].as_str().unwrap();
+        for join in tree_files(&out, "kubeadm/join.yaml") {
+            let config = yaml(&out, &join);
+            let discovery = &config["discovery"]["bootstrapToken"];
+            assert_eq!(discovery["caCertHashes"][0].as_str(), Some(pin.as_str()), "{input} {join}");
+            assert_eq!(discovery["token"].as_str(), Some(placeholder), "{input} {join}");
+        }
+        // The placeholder is filled from each node's token file, which holds the state's token.
+        for file in tree_files(&out, "etc/kubernetes/hlc/bootstrap-token") {
+            assert_eq!(read(&out, &file), token.trim().to_string() + "\n", "{input} {file}");
+        }
+        assert!(hlc::pki::is_bootstrap_token(token.trim()));
+    }
+}
+
+#[test]
+fn containerd_and_kubelet_agree_on_the_cgroup_driver() {
+    for input in valid_documents() {
+        let out = tree_of(&input);
+        let init = tree_files(&out, "kubeadm/init.yaml").remove(0);
+        let text = read(&out, &init);
+        let kubelet = serde_yaml::Deserializer::from_str(&text)
+            .map(|d| <serde_yaml::Value as serde::Deserialize>::deserialize(d).unwrap())
+            .find(|d| d["kind"] == "KubeletConfiguration")
+            .unwrap();
+        assert_eq!(kubelet["cgroupDriver"].as_str(), Some("systemd"));
+        for config in tree_files(&out, "etc/containerd/config.toml") {
+            let config: toml::Value = toml::from_str(&read(&out, &config)).unwrap();
+            let runc = &config["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"]["runc"];
+            assert_eq!(runc["options"]["SystemdCgroup"].as_bool(), Some(true), "{input}");
+        }
+    }
+}
+
+#[test]
+fn every_netplan_address_is_its_dnsmasq_lease() {
+    for input in valid_documents() {
+        let out = tree_of(&input);
+        let leases: Vec<(String, String, String)> = read(&out, "network/dnsmasq/dhcp-hosts")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| {
+                let parts: Vec<&str> = l.split(',').collect();
+                (parts[0].to_string(), parts[1].to_string(), parts[2].to_string())
+            })
+            .collect();
+        let mut seen = 0;
+        for config in tree_files(&out, "nocloud/network-config") {
+            let node = config.split('/').nth(1).unwrap().to_string();
+            for (_, ethernet) in yaml(&out, &config)["network"]["ethernets"].as_mapping().unwrap() {
+                let mac = ethernet["match"]["macaddress"].as_str().unwrap().to_string();
+                let ip = ethernet["addresses"][0].as_str().unwrap().split('/').next().unwrap().to_string();
+                assert!(
+                    leases.contains(&(mac.clone(), ip.clone(), node.clone())),
+                    "{input}: {node} {mac} {ip} has no lease"
+                );
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, leases.len(), "{input}: leases without a node");
+    }
+}
+
+/// (path, content, permissions) of every write_files entry of a user-data.
+fn written_files(out: &Path, user_data: &str) -> Vec<(String, String, String)> {
+    let config = yaml(out, user_data);
+    config["write_files"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().into(),
+                f["content"].as_str().unwrap().into(),
+                f["permissions"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn user_data_writes_exactly_the_reviewed_files() {
+    for input in valid_documents() {
+        let out = tree_of(&input);
+        let lock = hlc::write::current_lock(&out).unwrap();
+        for user_data in tree_files(&out, "nocloud/user-data") {
+            let node = user_data.split('/').nth(1).unwrap();
+            let written = written_files(&out, &user_data);
+            for (path, content, permissions) in &written {
+                // Each file is in the tree: as the node's own copy, its kubeadm config, or shared PKI.
+                let candidates = [
+                    format!("nodes/{node}{path}"),
+                    format!("nodes/{node}/kubeadm/{}", path.rsplit('/').next().unwrap()),
+                    path.trim_start_matches("/etc/kubernetes/").to_string(),
+                    format!("kubeconfig/{}", path.rsplit('/').next().unwrap()),
+                ];
+                let copy = candidates.iter().find(|c| out.join(c).is_file() && read(&out, c) == *content);
+                assert!(copy.is_some(), "{input}: {node}:{path} is not reviewable in the tree");
+                let secret = lock.entry(copy.unwrap()).unwrap().secret;
+                assert_eq!(
+                    secret,
+                    permissions == "0600" && !path.ends_with(".yaml"),
+                    "{input}: {node}:{path} mode {permissions}"
+                );
+            }
+            // And every file under nodes/<node>/etc is written by that node's user-data.
+            for mirror in
+                tree_files(&out.join(format!("nodes/{node}")), "").into_iter().filter(|p| p.starts_with("etc/"))
+            {
+                assert!(
+                    written.iter().any(|(p, _, _)| p == &format!("/{mirror}")),
+                    "{input}: {node}/{mirror} is not in user-data"
+                );
+            }
+            assert!(lock.entry(&user_data).unwrap().secret, "user-data embeds the token");
+        }
+    }
+}
+
+#[test]
+fn ceph_disks_are_never_formatted_or_mounted() {
+    for input in valid_documents() {
+        let out = tree_of(&input);
+        for user_data in tree_files(&out, "nocloud/user-data") {
+            let config = yaml(&out, &user_data);
+            let touched: Vec<String> = config["fs_setup"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .map(|f| f["device"].as_str().unwrap().to_string())
+                .chain(config["mounts"].as_sequence().into_iter().flatten().map(|m| m[0].as_str().unwrap().to_string()))
+                .collect();
+            let source = hlc::source::Source::load(&crate::support::root().join(&input)).unwrap();
+            let lab = hlc::frontend::check_source(&source).lab.unwrap();
+            let node = lab.nodes.iter().find(|n| user_data.contains(&format!("nodes/{}/", n.name.value))).unwrap();
+            for disk in node.ceph_disks() {
+                assert!(!touched.contains(&disk.path.value), "{input}: Ceph disk {} touched", disk.path.value);
+            }
+            let data: Vec<&str> = node
+                .disks
+                .iter()
+                .filter(|d| d.usage == hlc::model::DiskUse::Data)
+                .map(|d| d.path.value.as_str())
+                .collect();
+            assert_eq!(
+                touched.iter().filter(|t| data.contains(&t.as_str())).count(),
+                data.len() * 2,
+                "{input}: data disks formatted and mounted"
+            );
+        }
+    }
+}
