@@ -114,12 +114,20 @@ fn assert_change_matches_graph(changed_sources: &[&str], old: &str, new: &str) {
 
 #[test]
 fn changing_a_workers_ip_changes_only_its_dependents() {
-    assert_change_matches_graph(&["node \"node4\" nic \"enp1s0\" ip"], "ip=\"192.168.110.24\"", "ip=\"192.168.110.25\"");
+    assert_change_matches_graph(
+        &["node \"node4\" nic \"enp1s0\" ip"],
+        "ip=\"192.168.110.24\"",
+        "ip=\"192.168.110.25\"",
+    );
 }
 
 #[test]
 fn changing_a_control_planes_ip_changes_only_its_dependents() {
-    assert_change_matches_graph(&["node \"node3\" nic \"enp1s0\" ip"], "ip=\"192.168.110.23\"", "ip=\"192.168.110.26\"");
+    assert_change_matches_graph(
+        &["node \"node3\" nic \"enp1s0\" ip"],
+        "ip=\"192.168.110.23\"",
+        "ip=\"192.168.110.26\"",
+    );
 }
 
 #[test]
@@ -130,7 +138,11 @@ fn renaming_an_interface_changes_only_its_dependents() {
     let (changed, dependents) = change_and_dependents(&sources, "nic \"enp2s0\"", "nic \"eno1\"");
     let unexpected: Vec<&String> = changed.iter().filter(|c| !dependents.contains(c)).collect();
     assert!(unexpected.is_empty(), "changed without depending on the interface: {unexpected:?}");
-    for user in ["nodes/node1/nocloud/network-config", "nodes/node1/etc/kubernetes/manifests/kube-vip.yaml", "network/dnsmasq/dhcp-hosts"] {
+    for user in [
+        "nodes/node1/nocloud/network-config",
+        "nodes/node1/etc/kubernetes/manifests/kube-vip.yaml",
+        "network/dnsmasq/dhcp-hosts",
+    ] {
         assert!(changed.iter().any(|c| c == user), "{user} did not change");
     }
 }

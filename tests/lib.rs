@@ -6,6 +6,7 @@ mod commands;
 mod diagnostics;
 mod etcd;
 mod formatting;
+mod kubeadm;
 mod nodes;
 mod pki;
 mod rendered;

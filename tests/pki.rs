@@ -109,8 +109,11 @@ fn verify_key_pairs(out: &Path) {
 
 fn verify_kubeconfigs(out: &Path, endpoint: &str) {
     let tree = crate::build::snapshot_tree(out);
-    let configs: Vec<&String> =
-        tree.iter().filter(|(p, body)| p.ends_with(".conf") && String::from_utf8_lossy(body).contains("kind: Config")).map(|(p, _)| p).collect();
+    let configs: Vec<&String> = tree
+        .iter()
+        .filter(|(p, body)| p.ends_with(".conf") && String::from_utf8_lossy(body).contains("kind: Config"))
+        .map(|(p, _)| p)
+        .collect();
     assert!(configs.len() >= 5, "{configs:?}");
     for config in configs {
         let (ok, text) = run_tool("kubectl", &["--kubeconfig", config, "config", "view", "--raw", "-o", "json"], out);

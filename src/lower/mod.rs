@@ -72,7 +72,9 @@ fn sources(document: &KdlDocument) -> Vec<(String, Option<Span>)> {
     for node in document.nodes() {
         if let Some(id) = repeatable_identity(node, "") {
             if node.name().value() == "node" {
-                for nic in node.children().map(|c| c.nodes()).unwrap_or_default().iter().filter(|n| n.name().value() == "nic") {
+                for nic in
+                    node.children().map(|c| c.nodes()).unwrap_or_default().iter().filter(|n| n.name().value() == "nic")
+                {
                     let name = read::arg(nic, 0).and_then(|e| e.value().as_string()).unwrap_or_default();
                     sources.push((format!("{id} nic \"{name}\""), Some(nic.span())));
                     let address = read::prop(nic, "ip").map_or(nic.span(), |e| e.span());

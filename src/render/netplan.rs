@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::node_files::interfaces;
-use crate::pki::spec::address_sources;
 use crate::model::{Lab, Node};
+use crate::pki::spec::address_sources;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 #[derive(Serialize)]

@@ -108,7 +108,6 @@ fn file(
     }
 }
 
-
 /// The PKI and kubeconfigs laid down on a control plane before kubeadm runs, so kubeadm finds
 /// and keeps them; workers get none (they join with the token and the CA pin).
 pub fn node_files(lab: &crate::model::Lab, node: &crate::model::Node) -> Vec<super::node_files::NodeFile> {
