@@ -1,16 +1,28 @@
 //! Stage 5: renderers. Each module registers the steps for one target in the plan; steps read
 //! the typed model (never KDL) and their inputs.
 
+pub mod addons;
+pub mod auth;
+pub mod bootstrap;
+pub mod charts;
 pub mod cloud_init;
+pub mod cni;
+pub mod components;
 pub mod containerd;
 pub mod dnsmasq;
+pub mod flux;
 pub mod host;
+pub mod ingress;
 pub mod kubeadm;
 pub mod kubeconfig;
+pub mod load_balancer;
 pub mod netplan;
+pub mod nfs;
 pub mod node_files;
 pub mod pki;
 pub mod readme;
+pub mod rook;
+pub mod storage_classes;
 pub mod vip;
 pub mod yaml;
 
@@ -44,6 +56,10 @@ pub fn plan_with(lab: &Lab, extra: impl FnOnce(&mut PlanBuilder<'static>)) -> Re
     vip::register_all(lab, &mut builder);
     kubeadm::register_all(lab, &mut builder);
     cloud_init::register(lab, &mut builder);
+    addons::register(lab, &mut builder);
+    auth::register(lab, &mut builder);
+    flux::register(lab, &mut builder);
+    bootstrap::register(lab, &mut builder);
     extra(&mut builder);
     builder.build()
 }

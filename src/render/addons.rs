@@ -1,0 +1,73 @@
+//! Registers the add-on components in the graph: one `component:<layer>` step each (needing its
+//! sources and the components it depends on), its Helm values under `cluster/helm-values/`, and
+//! its objects under `cluster/manifests/<layer>.yaml`; every namespace in
+//! `cluster/manifests/namespaces.yaml`.
+
+use serde_json::Value;
+
+use super::components::{components, namespace_object, Component};
+use crate::model::Lab;
+use crate::plan::{OutputFile, PlanBuilder, Product, Step};
+
+/// The graph step of a component.
+pub fn component_id(layer: &str) -> String {
+    format!("component:{layer}")
+}
+
+/// The namespace object (if any) followed by the component's manifests.
+pub fn objects(component: &Component) -> Vec<Value> {
+    component.namespace.iter().map(namespace_object).chain(component.manifests.iter().cloned()).collect()
+}
+
+pub fn yaml_values(values: &[Value]) -> Vec<serde_yaml::Value> {
+    values.iter().map(|v| serde_yaml::to_value(v).expect("JSON converts to YAML")).collect()
+}
+
+fn file_step(
+    path: String,
+    needs: Vec<String>,
+    render: impl Fn(&str) -> Result<Vec<u8>, String> + Send + Sync + 'static,
+) -> Step<'static> {
+    Step {
+        id: path.clone(),
+        output: Some(OutputFile { path, secret: false, executable: false }),
+        needs,
+        produce: Box::new(move |_, inputs| render(&inputs.provenance()).map(Product::File)),
+    }
+}
+
+pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
+    let all = components(lab);
+    let namespaces: Vec<Value> = all.iter().filter_map(|c| c.namespace.as_ref()).map(namespace_object).collect();
+    if !namespaces.is_empty() {
+        let needs = all.iter().filter(|c| c.namespace.is_some()).map(|c| component_id(c.layer)).collect();
+        let path = "cluster/manifests/namespaces.yaml".to_string();
+        plan.step(file_step(path, needs, move |provenance| {
+            super::yaml::documents(provenance, &yaml_values(&namespaces))
+        }));
+    }
+    for component in all {
+        let id = component_id(component.layer);
+        let mut needs = component.sources.clone();
+        needs.extend(component.depends_on.iter().map(|d| component_id(d)));
+        let summary = serde_json::json!({"layer": component.layer, "depends_on": component.depends_on}).to_string();
+        plan.step(Step {
+            id: id.clone(),
+            output: None,
+            needs,
+            produce: Box::new(move |_, _| Ok(Product::Value(summary.clone()))),
+        });
+        let sources = [component.sources.clone(), vec![id.clone()]].concat();
+        if let Some(release) = component.release.clone() {
+            let path = format!("cluster/helm-values/{}.yaml", release.name);
+            plan.step(file_step(path, sources.clone(), move |provenance| {
+                super::yaml::document(provenance, &release.values)
+            }));
+        }
+        if !component.manifests.is_empty() {
+            let path = format!("cluster/manifests/{}.yaml", component.layer);
+            let manifests = yaml_values(&component.manifests);
+            plan.step(file_step(path, sources, move |provenance| super::yaml::documents(provenance, &manifests)));
+        }
+    }
+}

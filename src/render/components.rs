@@ -1,0 +1,89 @@
+//! The cluster's add-ons as components: each one a Flux layer with its namespace, its Helm release
+//! (chart and values) and its manifests. The CNI, load balancer, ingress, Rook-Ceph, NFS and RBAC
+//! renderers describe their components here; `addons` turns them into graph steps and files.
+
+use serde_json::Value;
+
+use super::charts::Chart;
+use crate::model::Lab;
+
+/// A namespace a component needs; `privileged` sets the Pod Security labels to privileged.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Namespace {
+    pub name: String,
+    pub privileged: bool,
+}
+
+/// A Helm release.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Release {
+    pub name: &'static str,
+    pub chart: Chart,
+    pub namespace: String,
+    pub values: Value,
+}
+
+/// One add-on layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Component {
+    /// The Flux Kustomization name and directory, e.g. `load-balancer`.
+    pub layer: &'static str,
+    /// Layers that must be ready first.
+    pub depends_on: Vec<&'static str>,
+    pub namespace: Option<Namespace>,
+    pub release: Option<Release>,
+    /// Kubernetes objects beside (or instead of) the release.
+    pub manifests: Vec<Value>,
+    /// Graph sources the component is derived from.
+    pub sources: Vec<String>,
+}
+
+impl Component {
+    pub fn new(layer: &'static str, sources: &[&str]) -> Component {
+        Component {
+            layer,
+            depends_on: Vec::new(),
+            namespace: None,
+            release: None,
+            manifests: Vec::new(),
+            sources: sources.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+}
+
+/// Every component of the lab, in dependency order.
+pub fn components(lab: &Lab) -> Vec<Component> {
+    let mut components = vec![super::cni::component(lab)];
+    components.extend(super::load_balancer::components(lab));
+    components.extend(super::ingress::component(lab));
+    components.extend(super::rook::components(lab));
+    components.extend(super::nfs::component(lab));
+    components.extend(super::storage_classes::component(lab));
+    components.extend(super::auth::component(lab));
+    components
+}
+
+/// A Namespace object with Pod Security labels.
+pub fn namespace_object(namespace: &Namespace) -> Value {
+    let level = if namespace.privileged { "privileged" } else { "baseline" };
+    serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": namespace.name,
+            "labels": {
+                "pod-security.kubernetes.io/enforce": level,
+                "pod-security.kubernetes.io/audit": level,
+                "pod-security.kubernetes.io/warn": level,
+            },
+        },
+    })
+}
+
+/// `metadata` with a name and, when given, a namespace.
+pub fn metadata(name: &str, namespace: Option<&str>) -> Value {
+    match namespace {
+        Some(namespace) => serde_json::json!({"name": name, "namespace": namespace}),
+        None => serde_json::json!({"name": name}),
+    }
+}

@@ -1,0 +1,139 @@
+//! The Flux tree (`flux/<path>/`): the sync objects `flux bootstrap` would write, a HelmRepository
+//! per chart source, one Flux Kustomization per component whose `dependsOn` are the components the
+//! graph says it needs, and one directory per component with its namespace, HelmRelease (values
+//! inline) and objects. Commit `out/flux/` at the root of the GitOps repository.
+
+use serde_json::{json, Value};
+
+use super::addons::{component_id, objects, yaml_values};
+use super::components::{components, metadata, Component, Release};
+use crate::model::{GitOps, Lab};
+use crate::plan::{OutputFile, PlanBuilder, Product, Step};
+
+const FLUX_NAMESPACE: &str = "flux-system";
+
+fn kustomization_file(resources: &[&str]) -> Value {
+    json!({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources})
+}
+
+fn helm_repository(release: &Release) -> Value {
+    json!({
+        "apiVersion": "source.toolkit.fluxcd.io/v1",
+        "kind": "HelmRepository",
+        "metadata": metadata(release.chart.repository, Some(FLUX_NAMESPACE)),
+        "spec": {"url": release.chart.url, "interval": "1h"},
+    })
+}
+
+/// A HelmRelease with the values inline; its Helm storage is the target namespace, so Flux adopts
+/// a release the bootstrap script installed (the CNI).
+pub fn helm_release(release: &Release) -> Value {
+    json!({
+        "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        "kind": "HelmRelease",
+        "metadata": metadata(release.name, Some(FLUX_NAMESPACE)),
+        "spec": {
+            "interval": "30m",
+            "releaseName": release.name,
+            "targetNamespace": release.namespace,
+            "storageNamespace": release.namespace,
+            "chart": {"spec": {
+                "chart": release.chart.chart,
+                "version": release.chart.version,
+                "sourceRef": {"kind": "HelmRepository", "name": release.chart.repository, "namespace": FLUX_NAMESPACE},
+                "interval": "12h",
+            }},
+            "install": {"crds": "CreateReplace", "remediation": {"retries": 3}},
+            "upgrade": {"crds": "CreateReplace", "remediation": {"retries": 3}},
+            "values": release.values,
+        },
+    })
+}
+
+fn layer_kustomization(gitops: &GitOps, component: &Component) -> Value {
+    let mut spec = json!({
+        "interval": "10m",
+        "path": format!("./{}/{}", gitops.path, component.layer),
+        "prune": true,
+        "sourceRef": {"kind": "GitRepository", "name": FLUX_NAMESPACE},
+        "wait": true,
+        "timeout": "10m",
+    });
+    if !component.depends_on.is_empty() {
+        spec["dependsOn"] = json!(component.depends_on.iter().map(|d| json!({"name": d})).collect::<Vec<_>>());
+    }
+    json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "metadata": metadata(component.layer, Some(FLUX_NAMESPACE)), "spec": spec})
+}
+
+/// The GitRepository and Kustomization `flux bootstrap` writes to `flux-system/gotk-sync.yaml`.
+fn sync_objects(gitops: &GitOps) -> Vec<Value> {
+    vec![
+        json!({
+            "apiVersion": "source.toolkit.fluxcd.io/v1",
+            "kind": "GitRepository",
+            "metadata": metadata(FLUX_NAMESPACE, Some(FLUX_NAMESPACE)),
+            "spec": {"interval": "1m0s", "ref": {"branch": gitops.branch}, "secretRef": {"name": FLUX_NAMESPACE}, "url": gitops.url.value},
+        }),
+        json!({
+            "apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+            "kind": "Kustomization",
+            "metadata": metadata(FLUX_NAMESPACE, Some(FLUX_NAMESPACE)),
+            "spec": {"interval": "10m0s", "path": format!("./{}", gitops.path), "prune": true, "sourceRef": {"kind": "GitRepository", "name": FLUX_NAMESPACE}},
+        }),
+    ]
+}
+
+/// Every file of the tree: (path relative to `flux/<path>/`, graph needs, documents).
+fn files(gitops: &GitOps, components: &[Component]) -> Vec<(String, Vec<String>, Vec<Value>)> {
+    let all: Vec<String> = components.iter().map(|c| component_id(c.layer)).collect();
+    let mut files = vec![
+        ("flux-system/gotk-sync.yaml".to_string(), vec!["gitops".to_string()], sync_objects(gitops)),
+        ("flux-system/kustomization.yaml".into(), vec!["gitops".into()], vec![kustomization_file(&["gotk-sync.yaml"])]),
+        (
+            "kustomization.yaml".into(),
+            vec!["gitops".into()],
+            vec![kustomization_file(&["flux-system", "sources.yaml", "layers.yaml"])],
+        ),
+    ];
+    let mut repositories: Vec<Value> = Vec::new();
+    for release in components.iter().filter_map(|c| c.release.as_ref()) {
+        let repository = helm_repository(release);
+        if !repositories.contains(&repository) {
+            repositories.push(repository);
+        }
+    }
+    files.push(("sources.yaml".into(), all.clone(), repositories));
+    let layers = components.iter().map(|c| layer_kustomization(gitops, c)).collect();
+    files.push(("layers.yaml".into(), [all, vec!["gitops".into()]].concat(), layers));
+    for component in components {
+        let needs = vec![component_id(component.layer)];
+        let mut resources = Vec::new();
+        let objects = objects(component);
+        if !objects.is_empty() {
+            files.push((format!("{}/objects.yaml", component.layer), needs.clone(), objects));
+            resources.push("objects.yaml");
+        }
+        if let Some(release) = &component.release {
+            files.push((format!("{}/release.yaml", component.layer), needs.clone(), vec![helm_release(release)]));
+            resources.push("release.yaml");
+        }
+        files.push((format!("{}/kustomization.yaml", component.layer), needs, vec![kustomization_file(&resources)]));
+    }
+    files
+}
+
+pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
+    let Some(gitops) = &lab.gitops else { return };
+    for (path, needs, documents) in files(gitops, &components(lab)) {
+        let path = format!("flux/{}/{path}", gitops.path);
+        let documents = yaml_values(&documents);
+        plan.step(Step {
+            id: path.clone(),
+            output: Some(OutputFile { path, secret: false, executable: false }),
+            needs,
+            produce: Box::new(move |_, inputs| {
+                super::yaml::documents(&inputs.provenance(), &documents).map(Product::File)
+            }),
+        });
+    }
+}

@@ -1,0 +1,27 @@
+//! ingress-nginx behind a LoadBalancer Service pinned to the declared `ip` (MetalLB's or Cilium's
+//! annotation). The default IngressClass.
+
+use serde_json::json;
+
+use super::charts::INGRESS_NGINX;
+use super::components::{Component, Namespace, Release};
+use crate::model::{Lab, LoadBalancerKind};
+
+pub fn component(lab: &Lab) -> Option<Component> {
+    let ingress = lab.ingress.as_ref()?;
+    let mut component = Component::new("ingress", &["ingress", "load-balancer"]);
+    component.depends_on = vec!["load-balancer-pools"];
+    component.namespace = Some(Namespace { name: "ingress-nginx".into(), privileged: false });
+    let mut service = json!({"type": "LoadBalancer"});
+    if let (Some(ip), Some(lb)) = (&ingress.ip, &lab.load_balancer) {
+        let annotation = match lb.kind.value {
+            LoadBalancerKind::Metallb => "metallb.io/loadBalancerIPs",
+            LoadBalancerKind::Cilium => "lbipam.cilium.io/ips",
+        };
+        service["annotations"] = json!({annotation: ip.value.to_string()});
+    }
+    let values = json!({"controller": {"ingressClassResource": {"default": true}, "service": service}});
+    component.release =
+        Some(Release { name: "ingress-nginx", chart: INGRESS_NGINX, namespace: "ingress-nginx".into(), values });
+    Some(component)
+}

@@ -1,0 +1,19 @@
+//! csi-driver-nfs, for the `nfs` shares (their StorageClasses are in `storage_classes`).
+
+use serde_json::json;
+
+use super::charts::CSI_DRIVER_NFS;
+use super::components::{Component, Release};
+use crate::model::Lab;
+
+pub fn component(lab: &Lab) -> Option<Component> {
+    if lab.storage.nfs.is_empty() {
+        return None;
+    }
+    let mut component = Component::new("nfs-csi", &["storage"]);
+    component.depends_on = vec!["cni"];
+    let values = json!({"controller": {"replicas": 1}, "externalSnapshotter": {"enabled": false}});
+    component.release =
+        Some(Release { name: "csi-driver-nfs", chart: CSI_DRIVER_NFS, namespace: "kube-system".into(), values });
+    Some(component)
+}

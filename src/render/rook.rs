@@ -1,0 +1,126 @@
+//! Rook-Ceph: the operator chart, the CephCluster (exactly the `use="ceph"` disks of each node,
+//! OSD memory limits from `osd-memory`), and the block pools, filesystems and object stores.
+
+use serde_json::{json, Value};
+
+use super::charts::{CEPH_IMAGE, ROOK_CEPH};
+use super::components::{metadata, Component, Namespace, Release};
+use crate::model::{Ceph, CephPool, Lab};
+
+pub const NAMESPACE: &str = "rook-ceph";
+
+/// Monitors: as declared, else min(3, Ceph hosts) made odd.
+pub fn mon_count(lab: &Lab, ceph: &Ceph) -> u32 {
+    let hosts = lab.nodes.iter().filter(|n| n.ceph_disks().next().is_some()).count() as u32;
+    ceph.mons.as_ref().map_or_else(
+        || {
+            let n = hosts.clamp(1, 3);
+            if n % 2 == 0 {
+                n - 1
+            } else {
+                n
+            }
+        },
+        |m| m.value,
+    )
+}
+
+pub fn components(lab: &Lab) -> Vec<Component> {
+    let Some(ceph) = &lab.storage.ceph else { return vec![] };
+    let mut operator = Component::new("rook-operator", &["storage.ceph"]);
+    operator.depends_on = vec!["cni"];
+    operator.namespace = Some(Namespace { name: NAMESPACE.into(), privileged: true });
+    let replicas = lab.nodes.len().min(2);
+    let values = json!({
+        "crds": {"enabled": true},
+        "csi": {"enableRbdDriver": true, "enableCephfsDriver": true, "provisionerReplicas": replicas},
+        "monitoring": {"enabled": false},
+    });
+    operator.release = Some(Release { name: "rook-ceph", chart: ROOK_CEPH, namespace: NAMESPACE.into(), values });
+
+    let mut sources: Vec<String> = vec!["storage.ceph".into()];
+    sources.extend(lab.nodes.iter().filter(|n| n.ceph_disks().next().is_some()).map(super::node_files::node_source));
+    let mut cluster = Component::new("ceph-cluster", &[]);
+    cluster.sources = sources;
+    cluster.depends_on = vec!["rook-operator"];
+    cluster.manifests = vec![ceph_cluster(lab, ceph)];
+
+    let mut pools = Component::new("ceph-pools", &["storage.ceph"]);
+    pools.depends_on = vec!["ceph-cluster"];
+    pools.manifests = ceph.block_pools.iter().map(block_pool).collect();
+    pools.manifests.extend(ceph.filesystems.iter().map(filesystem));
+    pools.manifests.extend(ceph.object_stores.iter().map(object_store));
+    vec![operator, cluster, pools]
+}
+
+fn ceph_cluster(lab: &Lab, ceph: &Ceph) -> Value {
+    let hosts: Vec<Value> = lab
+        .nodes
+        .iter()
+        .filter(|n| n.ceph_disks().next().is_some())
+        .map(|node| {
+            let devices: Vec<Value> = node.ceph_disks().map(|d| json!({"name": d.path.value})).collect();
+            json!({"name": node.name.value, "devices": devices})
+        })
+        .collect();
+    let memory = ceph.osd_memory.value.to_quantity();
+    let single = hosts.len() == 1;
+    json!({
+        "apiVersion": "ceph.rook.io/v1",
+        "kind": "CephCluster",
+        "metadata": metadata("rook-ceph", Some(NAMESPACE)),
+        "spec": {
+            "cephVersion": {"image": CEPH_IMAGE, "allowUnsupported": false},
+            "dataDirHostPath": "/var/lib/rook",
+            "mon": {"count": mon_count(lab, ceph), "allowMultiplePerNode": false},
+            "mgr": {"count": if single { 1 } else { 2 }, "allowMultiplePerNode": false},
+            "dashboard": {"enabled": true, "ssl": true},
+            // Rook sets osd_memory_target from the OSD memory limit.
+            "resources": {"osd": {"requests": {"memory": memory}, "limits": {"memory": memory}}},
+            "storage": {"useAllNodes": false, "useAllDevices": false, "nodes": hosts},
+        },
+    })
+}
+
+fn replicated(size: u32) -> Value {
+    json!({"size": size, "requireSafeReplicaSize": size > 1})
+}
+
+fn block_pool(pool: &CephPool) -> Value {
+    json!({
+        "apiVersion": "ceph.rook.io/v1",
+        "kind": "CephBlockPool",
+        "metadata": metadata(&pool.name.value, Some(NAMESPACE)),
+        "spec": {"failureDomain": "host", "replicated": replicated(pool.replicas.value)},
+    })
+}
+
+fn filesystem(pool: &CephPool) -> Value {
+    let size = pool.replicas.value;
+    json!({
+        "apiVersion": "ceph.rook.io/v1",
+        "kind": "CephFilesystem",
+        "metadata": metadata(&pool.name.value, Some(NAMESPACE)),
+        "spec": {
+            "metadataPool": {"failureDomain": "host", "replicated": replicated(size)},
+            "dataPools": [{"name": "replicated", "failureDomain": "host", "replicated": replicated(size)}],
+            "preserveFilesystemOnDelete": true,
+            "metadataServer": {"activeCount": 1, "activeStandby": true},
+        },
+    })
+}
+
+fn object_store(pool: &CephPool) -> Value {
+    let size = pool.replicas.value;
+    json!({
+        "apiVersion": "ceph.rook.io/v1",
+        "kind": "CephObjectStore",
+        "metadata": metadata(&pool.name.value, Some(NAMESPACE)),
+        "spec": {
+            "metadataPool": {"failureDomain": "host", "replicated": replicated(size)},
+            "dataPool": {"failureDomain": "host", "replicated": replicated(size)},
+            "preservePoolsOnDelete": true,
+            "gateway": {"port": 80, "instances": 1},
+        },
+    })
+}
