@@ -72,6 +72,7 @@ codes! {
     OsDisk = "hlc::disk::os", Error, "a node has more than one `use=\"os\"` disk";
     DiskMount = "hlc::disk::mount", Error, "`mount=`/`fs=` missing on a data disk or given on another kind";
     CiliumLbNeedsCiliumCni = "hlc::lb::needs-cilium-cni", Error, "`load-balancer \"cilium\"` needs `cni \"cilium\"`";
+    CiliumLbNeedsKubeProxyReplacement = "hlc::lb::needs-kube-proxy-replacement", Error, "Cilium's L2 announcements need `kube-proxy-replacement=#true`";
     BgpPeer = "hlc::lb::bgp-peer", Error, "BGP mode without a `peer`, or a `peer` outside BGP mode";
     StrictArp = "hlc::lb::strict-arp", Advice, "MetalLB L2 with kube-proxy IPVS: strictARP is switched on";
     IngressOutsidePool = "hlc::ingress::outside-pool", Error, "the ingress IP lies in no load-balancer pool";

@@ -1,5 +1,6 @@
 //! All integration tests, compiled as one binary (`autotests = false`), as in casey/just.
 
+mod addons;
 mod build;
 mod cli;
 mod commands;

@@ -124,7 +124,13 @@ fn verify_kubeconfigs(out: &Path, endpoint: &str) {
         if config.starts_with("kubeconfig/") {
             assert_eq!(server, endpoint, "{config}");
         }
-        assert!(view["users"][0]["user"]["client-key-data"].is_string(), "{config}");
+        let user = &view["users"][0]["user"];
+        if config == "kubeconfig/oidc.conf" {
+            assert_eq!(user["exec"]["command"], "kubectl", "{config}");
+            assert_eq!(user["exec"]["args"][0], "oidc-login", "{config}");
+        } else {
+            assert!(user["client-key-data"].is_string(), "{config}");
+        }
     }
     let (ok, subject) = run_tool("sh", &["-c", "kubectl --kubeconfig kubeconfig/admin.conf config view --raw -o jsonpath='{.users[0].user.client-certificate-data}' | base64 -d | openssl x509 -noout -subject"], out);
     assert!(

@@ -24,6 +24,18 @@ fn load_balancer(lab: &Lab, out: &mut Vec<Diagnostic>) {
         }
         out.push(diagnostic.with_help("use cni \"cilium\", or load-balancer \"metallb\""));
     }
+    if lb.kind.value == LoadBalancerKind::Cilium && lab.cni.is_cilium() && !lab.cni.replaces_kube_proxy() {
+        out.push(
+            Diagnostic::new(
+                Code::CiliumLbNeedsKubeProxyReplacement,
+                lb.kind.span,
+                "Cilium announces LoadBalancer IPs only when it replaces kube-proxy",
+                "Cilium LB IPAM",
+            )
+            .with_label(lab.cni.span, "the CNI is declared here")
+            .with_help("set kube-proxy-replacement=#true on cni \"cilium\", or use load-balancer \"metallb\""),
+        );
+    }
     let bgp = lb.kind.value == LoadBalancerKind::Metallb && lb.mode.value == LbMode::Bgp;
     if bgp && lb.peers.is_empty() {
         out.push(

@@ -9,6 +9,7 @@ pub mod export;
 use std::collections::BTreeMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
+pub use petgraph::Direction;
 
 use crate::diagnostic::Span;
 use crate::pki::Credential;

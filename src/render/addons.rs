@@ -40,7 +40,8 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
     let all = components(lab);
     let namespaces: Vec<Value> = all.iter().filter_map(|c| c.namespace.as_ref()).map(namespace_object).collect();
     if !namespaces.is_empty() {
-        let needs = all.iter().filter(|c| c.namespace.is_some()).map(|c| component_id(c.layer)).collect();
+        let with_namespace = all.iter().filter(|c| c.namespace.is_some());
+        let needs = with_namespace.flat_map(|c| [c.sources.clone(), vec![component_id(c.layer)]].concat()).collect();
         let path = "cluster/manifests/namespaces.yaml".to_string();
         plan.step(file_step(path, needs, move |provenance| {
             super::yaml::documents(provenance, &yaml_values(&namespaces))

@@ -102,7 +102,7 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
         plan.step(Step {
             id: meta_data_path(node),
             output: Some(OutputFile { path: meta_data_path(node), secret: false, executable: false }),
-            needs: vec![user_data.clone(), network_config.clone()],
+            needs: vec![user_data.clone(), network_config.clone(), node_source(node)],
             produce: Box::new(move |_, inputs| {
                 let mut digest = blake3::Hasher::new();
                 digest.update(inputs.file(&user_data)?);

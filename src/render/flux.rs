@@ -85,7 +85,11 @@ fn sync_objects(gitops: &GitOps) -> Vec<Value> {
 
 /// Every file of the tree: (path relative to `flux/<path>/`, graph needs, documents).
 fn files(gitops: &GitOps, components: &[Component]) -> Vec<(String, Vec<String>, Vec<Value>)> {
-    let all: Vec<String> = components.iter().map(|c| component_id(c.layer)).collect();
+    // Each file needs its components' steps and their KDL sources (named in its header).
+    let needs_of = |component: &Component| [component.sources.clone(), vec![component_id(component.layer)]].concat();
+    let mut all: Vec<String> = components.iter().flat_map(needs_of).collect();
+    all.sort();
+    all.dedup();
     let mut files = vec![
         ("flux-system/gotk-sync.yaml".to_string(), vec!["gitops".to_string()], sync_objects(gitops)),
         ("flux-system/kustomization.yaml".into(), vec!["gitops".into()], vec![kustomization_file(&["gotk-sync.yaml"])]),
@@ -106,7 +110,7 @@ fn files(gitops: &GitOps, components: &[Component]) -> Vec<(String, Vec<String>,
     let layers = components.iter().map(|c| layer_kustomization(gitops, c)).collect();
     files.push(("layers.yaml".into(), [all, vec!["gitops".into()]].concat(), layers));
     for component in components {
-        let needs = vec![component_id(component.layer)];
+        let needs = needs_of(component);
         let mut resources = Vec::new();
         let objects = objects(component);
         if !objects.is_empty() {

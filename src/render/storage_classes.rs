@@ -16,9 +16,9 @@ pub fn component(lab: &Lab) -> Option<Component> {
     if let Some(ceph) = &lab.storage.ceph {
         depends_on.push("ceph-pools");
         sources.push("storage.ceph".into());
-        classes.extend(ceph.block_pools.iter().filter_map(|p| rbd(p)));
-        classes.extend(ceph.filesystems.iter().filter_map(|p| cephfs(p)));
-        classes.extend(ceph.object_stores.iter().filter_map(|p| bucket(p)));
+        classes.extend(ceph.block_pools.iter().filter_map(rbd));
+        classes.extend(ceph.filesystems.iter().filter_map(cephfs));
+        classes.extend(ceph.object_stores.iter().filter_map(bucket));
     }
     if !lab.storage.nfs.is_empty() {
         depends_on.push("nfs-csi");

@@ -28,3 +28,6 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
+# Core Kubernetes objects (strict) and YAML style.
+command -v kubernetes-validate >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check kubernetes-validate
+command -v yamllint >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check yamllint

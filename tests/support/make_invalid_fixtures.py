@@ -83,6 +83,7 @@ FIXTURES = {
     "disk-os": ("two OS disks on one node", [('    disk "/dev/sda" use="os"\n}\nnode "w1"', '    disk "/dev/sda" use="os"\n    disk "/dev/sdb" use="os"\n}\nnode "w1"')]),
     "disk-mount": ("a data disk without mount= and a Ceph disk with one", [('    disk "/dev/sda" use="os"\n}\n\nload', '    disk "/dev/sda" use="os"\n    disk "/dev/sdb" use="data"\n    disk "/dev/sdc" use="ceph" mount="/mnt/ceph"\n}\n\nload')]),
     "lb-needs-cilium-cni": ("Cilium LB IPAM on Calico", [('load-balancer "metallb"', 'load-balancer "cilium"'), ('', 'cni "calico"\n')]),
+    "lb-needs-kube-proxy-replacement": ("Cilium L2 announcements while kube-proxy still runs", [('load-balancer "metallb"', 'load-balancer "cilium"'), ('', 'cni "cilium"\n')]),
     "lb-bgp-peer": ("BGP mode without a peer", [('load-balancer "metallb" {', 'load-balancer "metallb" mode="bgp" {')]),
     "lb-strict-arp": ("MetalLB L2 with IPVS (a note, not an error)", [('', 'kube-proxy mode="ipvs"\n')]),
     "ingress-outside-pool": ("an ingress IP outside every pool", [('', 'ingress "ingress-nginx" ip="192.168.1.90"\n')]),
