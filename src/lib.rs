@@ -22,5 +22,6 @@ pub mod render;
 pub mod schema;
 pub mod source;
 pub mod state;
+pub mod synthetic;
 pub mod vocabulary;
 pub mod write;

@@ -131,8 +131,11 @@ impl<'a> PlanBuilder<'a> {
                 }
             }
         }
+        // `update_edge` would scan a vertex's edges on every insert; deduplicate up front.
+        edges.sort();
+        edges.dedup();
         for (from, to) in edges {
-            graph.update_edge(from, to, ());
+            graph.add_edge(from, to, ());
         }
         Ok(Plan { graph, index })
     }

@@ -50,7 +50,7 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
         let mut needs =
             vec!["cluster".to_string(), "network".into(), "cni".into(), "kube-proxy".into(), "load-balancer".into()];
         needs.extend(node_and_addresses(node));
-        needs.extend(lab.nodes.iter().map(super::node_files::node_source));
+        needs.push(super::node_files::TOPOLOGY.to_string());
         if is_init_node(lab, node) {
             needs.push("auth".into());
         } else {

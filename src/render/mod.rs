@@ -46,6 +46,7 @@ pub fn plan_with(lab: &Lab, extra: impl FnOnce(&mut PlanBuilder<'static>)) -> Re
             builder.source_edge(format!("hardware \"{hardware}\""), node_source(&node.name.value));
         }
     }
+    node_files::register_topology(lab, &mut builder);
     pki::register(lab, &mut builder);
     kubeconfig::register(lab, &mut builder);
     readme::register(lab, &mut builder);

@@ -74,3 +74,20 @@ pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
     files.extend(super::kubeadm::files_for(lab, node));
     files
 }
+
+/// The step holding the cluster's shape: which nodes are control planes, in order (who runs
+/// `kubeadm init`, keepalived priorities). One step with an edge from every node, so per-node
+/// files depend on the shape through one edge instead of one per node.
+pub const TOPOLOGY: &str = "topology";
+
+pub fn register_topology(lab: &Lab, plan: &mut PlanBuilder<'static>) {
+    plan.step(Step {
+        id: TOPOLOGY.into(),
+        output: None,
+        needs: lab.nodes.iter().map(node_source).collect(),
+        produce: Box::new(|context, _| {
+            let control_planes: Vec<&str> = context.lab.control_planes().map(|n| n.name.value.as_str()).collect();
+            Ok(crate::plan::Product::Value(control_planes.join(",")))
+        }),
+    });
+}

@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use serde_yaml::{Mapping, Value};
 
-use super::node_files::{interfaces, node_and_addresses, node_source, register, NodeFile};
+use super::node_files::{interfaces, node_and_addresses, register, NodeFile};
 use crate::model::{Lab, Node, VipProvider};
 use crate::plan::{PlanBuilder, Product};
 
@@ -39,7 +39,7 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
                 CHECK_APISERVER => {}
                 _ => {
                     needs.extend(interfaces(node));
-                    needs.extend(lab.nodes.iter().map(node_source));
+                    needs.push(super::node_files::TOPOLOGY.to_string());
                 }
             }
             let (name, target) = (node.name.value.clone(), file.target.clone());
