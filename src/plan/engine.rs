@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use petgraph::algo::{kosaraju_scc, toposort};
 
-use super::{OutputFile, Plan, Product, StepError, Vertex};
+use petgraph::graph::NodeIndex;
+
+use super::{OutputFile, Plan, Product, Step, StepError, Vertex};
 use crate::clock::Clock;
 use crate::model::Lab;
 use crate::state::StateDir;
@@ -60,22 +62,94 @@ impl Inputs<'_> {
 /// The files a plan produced, by output path.
 pub type Outputs = BTreeMap<String, (OutputFile, Vec<u8>)>;
 
-/// Runs every step; returns the output files.
+/// Runs every step; returns the output files. Steps of one depth level need only products of
+/// earlier levels, so each level runs on all cores; results are merged by id, so the output does
+/// not depend on scheduling.
 pub fn run(plan: &Plan, context: &Context) -> Result<Outputs, StepError> {
-    let order = order(plan)?;
     let mut products: BTreeMap<String, Product> = BTreeMap::new();
-    let mut outputs = Outputs::new();
-    for vertex in order {
-        let Vertex::Step(step) = &plan.graph[vertex] else { continue };
-        let inputs = Inputs { products: &products, origins: plan.direct_sources(vertex) };
-        let product =
-            (step.produce)(context, &inputs).map_err(|message| StepError { step: step.id.clone(), message })?;
-        if let (Some(output), Product::File(bytes)) = (&step.output, &product) {
-            outputs.insert(output.path.clone(), (output.clone(), bytes.clone()));
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for level in levels(plan)? {
+        let results = run_level(plan, context, &products, &level, workers);
+        // Report the first failure by step id, whichever thread hit it first.
+        for (vertex, result) in level.iter().zip(results) {
+            let id = plan.graph[*vertex].id().to_string();
+            let product = result.map_err(|message| StepError { step: id.clone(), message })?;
+            products.insert(id, product);
         }
-        products.insert(step.id.clone(), product);
+    }
+    let mut outputs = Outputs::new();
+    for vertex in plan.graph.node_indices() {
+        if let Vertex::Step(Step { output: Some(output), id, .. }) = &plan.graph[vertex] {
+            if let Some(Product::File(bytes)) = products.remove(id) {
+                outputs.insert(output.path.clone(), (output.clone(), bytes));
+            }
+        }
     }
     Ok(outputs)
+}
+
+/// Levels with fewer steps than this run on one thread.
+const PARALLEL_LEVEL: usize = 256;
+
+/// Runs the steps of one level, split over up to `workers` threads, results in `level` order.
+fn run_level(
+    plan: &Plan,
+    context: &Context,
+    products: &BTreeMap<String, Product>,
+    level: &[NodeIndex],
+    workers: usize,
+) -> Vec<Result<Product, String>> {
+    let run_one = |vertex: &NodeIndex| {
+        let Vertex::Step(step) = &plan.graph[*vertex] else { unreachable!("levels hold steps only") };
+        (step.produce)(context, &Inputs { products, origins: plan.direct_sources(*vertex) })
+    };
+    // Threads cost more than small levels save (measured: BENCHMARKS.md); key generation is
+    // always worth it.
+    let heavy = level.iter().any(|v| plan.graph[*v].id().starts_with("state:pki/"));
+    if workers < 2 || level.len() < 2 || (level.len() < PARALLEL_LEVEL && !heavy) {
+        return level.iter().map(run_one).collect();
+    }
+    // Workers take the next step from a shared counter, so slow steps (RSA keys) spread out.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, Result<Product, String>)> = std::thread::scope(|scope| {
+        let worker = || {
+            let mut done = Vec::new();
+            loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(vertex) = level.get(index) else { return done };
+                done.push((index, run_one(vertex)));
+            }
+        };
+        let handles: Vec<_> = (0..workers.min(level.len())).map(|_| scope.spawn(worker)).collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a step panicked")).collect()
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// Steps grouped by depth (longest path from a source), each level sorted by id.
+fn levels(plan: &Plan) -> Result<Vec<Vec<NodeIndex>>, StepError> {
+    let mut depth: BTreeMap<NodeIndex, usize> = BTreeMap::new();
+    let mut levels: Vec<Vec<NodeIndex>> = Vec::new();
+    for vertex in order(plan)? {
+        let level = plan
+            .graph
+            .neighbors_directed(vertex, petgraph::Direction::Incoming)
+            .map(|v| depth[&v] + 1)
+            .max()
+            .unwrap_or(0);
+        depth.insert(vertex, level);
+        if matches!(plan.graph[vertex], Vertex::Step(_)) {
+            if levels.len() <= level {
+                levels.resize(level + 1, Vec::new());
+            }
+            levels[level].push(vertex);
+        }
+    }
+    for level in &mut levels {
+        level.sort_by(|a, b| plan.graph[*a].id().cmp(plan.graph[*b].id()));
+    }
+    Ok(levels.into_iter().filter(|l| !l.is_empty()).collect())
 }
 
 /// A topological order with ties broken by id; a cycle is reported with its members.
