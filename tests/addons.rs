@@ -4,6 +4,7 @@
 //! cross-checks against the model and the graph.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
@@ -55,7 +56,6 @@ fn write_json(dir: &Path, value: &Value) -> PathBuf {
     std::fs::write(&file, serde_json::to_string(value).unwrap()).unwrap();
     file
 }
-
 
 #[test]
 fn every_crd_object_passes_its_schema() {
@@ -364,4 +364,28 @@ fn flux_releases_have_sources_and_dependencies_follow_the_graph() {
 
 fn petgraph_incoming() -> hlc::plan::Direction {
     hlc::plan::Direction::Incoming
+}
+
+#[test]
+fn kube_vip_static_pods_pass_kubernetes_validate_strictly() {
+    let mut pods = Vec::new();
+    for input in valid_documents() {
+        let out = built(&input).join("out");
+        pods.extend(tree_files(&out, "manifests/kube-vip.yaml").into_iter().map(|p| out.join(p).display().to_string()));
+    }
+    assert!(pods.len() >= 6, "kube-vip pods of the kube-vip fixtures: {pods:?}");
+    let mut args = vec!["--strict", "--quiet", "-k", "1.36.0"];
+    args.extend(pods.iter().map(String::as_str));
+    let (ok, text) = run_tool("kubernetes-validate", &args, &root());
+    assert!(ok, "{text}");
+}
+
+#[test]
+fn bootstrap_scripts_pass_shellcheck() {
+    for input in valid_documents() {
+        let out = built(&input).join("out");
+        let (ok, text) = run_tool("shellcheck", &["--shell=sh", "bootstrap/install.sh"], &out);
+        assert!(ok, "{input}: {text}");
+        assert!(std::fs::metadata(out.join("bootstrap/install.sh")).unwrap().permissions().mode() & 0o111 != 0);
+    }
 }

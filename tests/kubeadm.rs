@@ -18,7 +18,6 @@ fn documents(text: &str) -> Vec<serde_yaml::Value> {
     serde_yaml::Deserializer::from_str(text).map(|d| serde::Deserialize::deserialize(d).unwrap()).collect()
 }
 
-
 #[test]
 fn kubeadm_documents_pass_the_strict_schemas() {
     let scratch = tempfile::tempdir().unwrap();

@@ -9,6 +9,7 @@ debian=(
     cloud-init:cloud-init netplan:netplan.io dnsmasq:dnsmasq-base          # node bring-up consumers
     keepalived:keepalived haproxy:haproxy containerd:containerd
     unshare:util-linux ip:iproute2                                         # private namespaces
+    shellcheck:shellcheck                                                  # bootstrap script
 )
 # PyPI packages, as TOOL:PACKAGE.
 pypi=(
