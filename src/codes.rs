@@ -61,12 +61,12 @@ codes! {
     VipRequired = "hlc::cluster::vip-required", Error, "several control planes need `network { vip … }`";
     OutsideLan = "hlc::net::outside-lan", Error, "an address that must lie in `lan` does not";
     ReservedAddress = "hlc::net::reserved-address", Error, "an address is the network or broadcast address of `lan`";
-    DuplicateIp = "hlc::net::duplicate-ip", Error, "two NICs share an IP address";
+    DuplicateIp = "hlc::net::duplicate-ip", Error, "two NICs, or a NIC and the gateway, share an IP address";
     DuplicateMac = "hlc::net::duplicate-mac", Error, "two NICs share a MAC address";
     VipConflict = "hlc::net::vip-conflict", Error, "the VIP equals a node IP or the gateway";
     InDhcpRange = "hlc::net::in-dhcp-range", Error, "a static address lies in the DHCP range";
     InLbPool = "hlc::net::in-lb-pool", Error, "a node IP or the VIP lies in a load-balancer pool";
-    PoolOverlap = "hlc::net::pool-overlap", Error, "load-balancer pools overlap each other or the DHCP range";
+    PoolOverlap = "hlc::net::pool-overlap", Error, "load-balancer pools overlap each other, the DHCP range, or the pod or service network";
     CidrOverlap = "hlc::net::cidr-overlap", Error, "`pods`, `services` and `lan` are not pairwise disjoint";
     RangeOrder = "hlc::net::range-order", Error, "an address range starts after it ends";
     OsDisk = "hlc::disk::os", Error, "a node has more than one `use=\"os\"` disk";

@@ -306,6 +306,18 @@ fn pools_ingress_and_osds_are_as_declared() {
                 .flat_map(|n| n.ceph_disks().map(move |d| (n.name.value.clone(), d.path.value.clone())))
                 .collect();
             assert_eq!(rendered, declared, "{input}: OSDs");
+            // OSDs on control planes and storage nodes need to tolerate their taints.
+            let tolerated: BTreeSet<&str> = cluster["spec"]["placement"]["all"]["tolerations"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|t| t["key"].as_str().unwrap())
+                .collect();
+            assert_eq!(
+                tolerated,
+                ["node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/storage"].into(),
+                "{input}"
+            );
         }
     }
 }
@@ -387,5 +399,49 @@ fn bootstrap_scripts_pass_shellcheck() {
         let (ok, text) = run_tool("shellcheck", &["--shell=sh", "bootstrap/install.sh"], &out);
         assert!(ok, "{input}: {text}");
         assert!(std::fs::metadata(out.join("bootstrap/install.sh")).unwrap().permissions().mode() & 0o111 != 0);
+    }
+}
+
+#[test]
+fn the_root_examples_layers_depend_as_documented() {
+    // The dependency table of README.md, for the root example.
+    let expected: BTreeMap<&str, Vec<&str>> = [
+        ("cni", vec![]),
+        ("load-balancer", vec!["cni"]),
+        ("load-balancer-pools", vec!["load-balancer"]),
+        ("ingress", vec!["load-balancer-pools"]),
+        ("rook-operator", vec!["cni"]),
+        ("ceph-cluster", vec!["rook-operator"]),
+        ("ceph-pools", vec!["ceph-cluster"]),
+        ("nfs-csi", vec!["cni"]),
+        ("storage-classes", vec!["ceph-pools", "nfs-csi"]),
+        ("rbac", vec![]),
+    ]
+    .into();
+    let out = built("homelab.kdl").join("out");
+    let layers: BTreeMap<String, Vec<String>> = documents(&out, "flux/clusters/minipc")
+        .into_iter()
+        .filter(|(f, d)| f.ends_with("layers.yaml") && kind(d).1 == "Kustomization")
+        .map(|(_, d)| {
+            let depends = d["spec"]["dependsOn"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .map(|x| x["name"].as_str().unwrap().to_string())
+                .collect();
+            (d["metadata"]["name"].as_str().unwrap().to_string(), depends)
+        })
+        .collect();
+    let layers: BTreeMap<&str, Vec<&str>> =
+        layers.iter().map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).collect())).collect();
+    assert_eq!(layers, expected);
+}
+
+#[test]
+fn the_git_repository_needs_a_secret_only_over_ssh() {
+    for (input, ssh) in [("homelab.kdl", false), ("fixtures/valid/cilium.kdl", true)] {
+        let out = built(input).join("out");
+        let sync = documents(&out, "flux").into_iter().find(|(_, d)| kind(d).1 == "GitRepository").unwrap().1;
+        assert_eq!(sync["spec"]["secretRef"]["name"].as_str().is_some(), ssh, "{input}");
     }
 }

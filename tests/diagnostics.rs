@@ -88,3 +88,22 @@ fn warnings_pass_unless_denied() {
 fn advice_does_not_fail_even_when_warnings_are_denied() {
     assert_eq!(hlc(&["check", "--deny-warnings", "fixtures/invalid/lb-strict-arp.kdl"]).status, 0);
 }
+
+fn codes_of(text: &str) -> Vec<&'static str> {
+    check_source(&Source::from_text("t.kdl", text)).diagnostics.iter().map(|d| d.code.as_str()).collect()
+}
+
+#[test]
+fn a_node_on_the_gateway_address_is_a_duplicate_ip() {
+    let text = std::fs::read_to_string(root().join("fixtures/valid/single-node.kdl")).unwrap();
+    let codes = codes_of(&text.replace("ip=\"10.0.10.10\"", "ip=\"10.0.10.1\""));
+    assert!(codes.contains(&"hlc::net::duplicate-ip"), "{codes:?}");
+}
+
+#[test]
+fn a_pool_inside_the_service_network_overlaps_it() {
+    let text = std::fs::read_to_string(root().join("fixtures/valid/nfs-box.kdl")).unwrap();
+    let text = text.replace("    vip ", "    services \"10.200.0.0/16\"\n    vip ");
+    let codes = codes_of(&text);
+    assert!(codes.contains(&"hlc::net::pool-overlap"), "{codes:?}");
+}

@@ -126,10 +126,42 @@ fn dropped_keys(ours: &toml::Value, dump: &toml::Value, path: &str) -> Vec<Strin
     }
 }
 
+fn lab(input: &str) -> hlc::model::Lab {
+    let source = hlc::source::Source::load(&crate::support::root().join(input)).unwrap();
+    hlc::frontend::check_source(&source).lab.unwrap()
+}
+
+#[test]
+fn containerd_2_with_kubernetes_1_36_and_later() {
+    let mut versions = std::collections::BTreeSet::new();
+    for input in valid_documents() {
+        let out = tree_of(&input);
+        // Kubernetes 1.35 is the last release to support containerd 1.x.
+        let expected = if lab(&input).cluster.kubernetes.minor >= 36 { 3 } else { 2 };
+        for config in tree_files(&out, "etc/containerd/config.toml") {
+            let parsed: toml::Value = toml::from_str(&read(&out, &config)).unwrap();
+            assert_eq!(parsed["version"].as_integer(), Some(expected), "{input} {config}");
+            versions.insert(expected);
+        }
+        let user_data = read(&out, &tree_files(&out, "nocloud/user-data")[0]);
+        assert_eq!(
+            user_data.contains("'containerd.io=2.*'"),
+            expected == 3,
+            "{input}: containerd 2 from Docker's repository"
+        );
+        assert_eq!(user_data.contains("\n- containerd\n"), expected == 2, "{input}: the distribution's containerd");
+    }
+    assert_eq!(versions.len(), 2, "both schemas are exercised");
+}
+
 #[test]
 fn containerd_loads_its_config_and_keeps_every_key() {
     for input in valid_documents() {
         let out = tree_of(&input);
+        // The installable containerd (Debian 12's 1.6) reads schema v2 only; v3 is checked above.
+        if lab(&input).cluster.kubernetes.minor >= 36 {
+            continue;
+        }
         for config in tree_files(&out, "etc/containerd/config.toml") {
             let (ok, dump) = run_tool("containerd", &["--config", &config, "config", "dump"], &out);
             assert!(ok, "{input} {config}: {dump}");
@@ -198,7 +230,12 @@ fn containerd_and_kubelet_agree_on_the_cgroup_driver() {
         assert_eq!(kubelet["cgroupDriver"].as_str(), Some("systemd"));
         for config in tree_files(&out, "etc/containerd/config.toml") {
             let config: toml::Value = toml::from_str(&read(&out, &config)).unwrap();
-            let runc = &config["plugins"]["io.containerd.grpc.v1.cri"]["containerd"]["runtimes"]["runc"];
+            let plugin = if config["version"].as_integer() == Some(3) {
+                "io.containerd.cri.v1.runtime"
+            } else {
+                "io.containerd.grpc.v1.cri"
+            };
+            let runc = &config["plugins"][plugin]["containerd"]["runtimes"]["runc"];
             assert_eq!(runc["options"]["SystemdCgroup"].as_bool(), Some(true), "{input}");
         }
     }
@@ -321,4 +358,40 @@ fn ceph_disks_are_never_formatted_or_mounted() {
             );
         }
     }
+}
+
+#[test]
+fn control_planes_run_workloads_in_small_labs() {
+    let mut seen = std::collections::BTreeSet::new();
+    for input in valid_documents().into_iter().chain(["big".to_string()]) {
+        let (out, lab) = if input == "big" {
+            // Three control planes and many workers: the control planes keep their taint.
+            let dir = tempfile::tempdir().unwrap().keep();
+            std::fs::write(dir.join("homelab.kdl"), hlc::synthetic::lab(12)).unwrap();
+            let run = crate::support::hlc_in(&dir, &["build", "homelab.kdl", "-o", "out", "--state", "state"]);
+            assert_eq!(run.status, 0, "{}", run.stderr);
+            let source = hlc::source::Source::load(&dir.join("homelab.kdl")).unwrap();
+            (dir.join("out"), hlc::frontend::check_source(&source).lab.unwrap())
+        } else {
+            (tree_of(&input), lab(&input))
+        };
+        let workers = lab.nodes.iter().filter(|n| n.role == hlc::model::Role::Worker).count();
+        let init = yaml_documents(&read(&out, &tree_files(&out, "kubeadm/init.yaml")[0])).remove(0);
+        let taints = &init["nodeRegistration"]["taints"];
+        if workers < 3 {
+            assert_eq!(
+                taints.as_sequence().map(Vec::len),
+                Some(0),
+                "{input}: {workers} workers, control planes must be schedulable"
+            );
+        } else {
+            assert!(taints.is_null(), "{input}: {workers} workers, kubeadm's default control-plane taint stays");
+        }
+        seen.insert(workers < 3);
+    }
+    assert_eq!(seen.len(), 2);
+}
+
+fn yaml_documents(text: &str) -> Vec<serde_yaml::Value> {
+    serde_yaml::Deserializer::from_str(text).map(|d| serde::Deserialize::deserialize(d).unwrap()).collect()
 }

@@ -19,6 +19,7 @@ pub fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
     pools_disjoint(lab, out);
     ingress_in_pool(lab, out);
     networks_disjoint(lab, out);
+    ranges_outside_cluster_networks(lab, out);
 }
 
 /// Every address that is assigned by hand, with what it is.
@@ -203,6 +204,29 @@ fn ingress_in_pool(lab: &Lab, out: &mut Vec<Diagnostic>) {
         out.push(
             diagnostic.with_help("the load balancer can only assign addresses from its pools: pick one inside a pool"),
         );
+    }
+}
+
+/// A LoadBalancer or DHCP address inside the pod or service network would be routed into the
+/// cluster instead of to the Service.
+fn ranges_outside_cluster_networks(lab: &Lab, out: &mut Vec<Diagnostic>) {
+    let net = &lab.network;
+    for (what, range, _) in dynamic_ranges(lab) {
+        for (network_name, network) in [("the pod network", &net.pods), ("the service network", &net.services)] {
+            let network_range = AddressRange { start: network.network(), end: network.broadcast() };
+            if range.is_ordered() && range.overlaps(&network_range) {
+                out.push(
+                    Diagnostic::new(
+                        Code::PoolOverlap,
+                        range.span,
+                        format!("{what} {} overlaps {network_name} {}", range.value, network.value),
+                        "overlapping range",
+                    )
+                    .with_label(network.span, format!("{network_name} declared here"))
+                    .with_help("LoadBalancer and DHCP addresses must lie outside the pod and service networks"),
+                );
+            }
+        }
     }
 }
 

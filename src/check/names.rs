@@ -26,7 +26,13 @@ pub fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
     }
     let nics = || lab.nodes.iter().flat_map(|n| &n.nics);
     duplicates(Code::DuplicateMac, "MAC address", nics().map(|n| &n.mac), out);
-    duplicates(Code::DuplicateIp, "IP address", nics().map(|n| &n.ip), out);
+    // The gateway owns its address too: a node must not take it.
+    duplicates(
+        Code::DuplicateIp,
+        "IP address",
+        std::iter::once(&lab.network.gateway).chain(nics().map(|n| &n.ip)),
+        out,
+    );
     vip_name_clash(lab, out);
 }
 

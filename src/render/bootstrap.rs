@@ -92,6 +92,10 @@ fn script(lab: &Lab, provenance: &str) -> String {
         }
         out.push('\n');
     }
+    if super::kubeadm::control_planes_run_workloads(lab) {
+        // Control planes run workloads here; let load balancers announce from them too.
+        writeln!(out, "kubectl label nodes -l node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers- --overwrite").unwrap();
+    }
     for node in lab.nodes.iter().filter(|n| n.role == Role::Storage) {
         // The kubelet may not set node-role labels on itself; an admin does.
         writeln!(out, "kubectl label node {} node-role.kubernetes.io/storage= --overwrite", node.name.value).unwrap();

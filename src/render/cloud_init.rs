@@ -159,8 +159,11 @@ fn users(lab: &Lab) -> Vec<serde_yaml::Value> {
 }
 
 fn packages(lab: &Lab, node: &Node) -> Vec<&'static str> {
-    let mut packages =
-        vec!["apt-transport-https", "ca-certificates", "curl", "gpg", "containerd", "conntrack", "socat"];
+    let mut packages = vec!["apt-transport-https", "ca-certificates", "curl", "gpg", "conntrack", "socat"];
+    // Before Kubernetes 1.36 the distribution's containerd; after, containerd.io in runcmd.
+    if !super::containerd::needs_containerd_2(lab) {
+        packages.push("containerd");
+    }
     if lab.kube_proxy.as_ref().is_some_and(|p| p.mode.value == ProxyMode::Ipvs) {
         packages.extend(["ipset", "ipvsadm"]);
     }
@@ -204,6 +207,30 @@ pub fn package_version(lab: &Lab) -> String {
     }
 }
 
+/// Docker's apt repository for the node's OS: (distribution, codename).
+fn docker_repository(os: crate::model::Os) -> (&'static str, &'static str) {
+    use crate::model::Os;
+    match os {
+        Os::Ubuntu2204 => ("ubuntu", "jammy"),
+        Os::Ubuntu2404 => ("ubuntu", "noble"),
+        Os::Debian12 => ("debian", "bookworm"),
+        Os::Debian13 => ("debian", "trixie"),
+    }
+}
+
+/// containerd 2.x from Docker's repository (`containerd.io`), keeping the config hlc wrote.
+fn containerd_2_commands(lab: &Lab) -> Vec<String> {
+    let (distribution, codename) = docker_repository(lab.cluster.os);
+    let url = format!("https://download.docker.com/linux/{distribution}");
+    vec![
+        format!("curl -fsSL {url}/gpg | gpg --dearmor --yes -o /etc/apt/keyrings/docker.gpg"),
+        format!("echo 'deb [signed-by=/etc/apt/keyrings/docker.gpg] {url} {codename} stable' > /etc/apt/sources.list.d/docker.list"),
+        "apt-get update".into(),
+        "DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confold 'containerd.io=2.*'".into(),
+        "apt-mark hold containerd.io".into(),
+    ]
+}
+
 fn runcmd(lab: &Lab, node: &Node) -> Vec<String> {
     let minor = lab.cluster.kubernetes.minor_string();
     let version = package_version(lab);
@@ -213,6 +240,11 @@ fn runcmd(lab: &Lab, node: &Node) -> Vec<String> {
         "swapoff -a".into(),
         r"sed -ri '/\sswap\s/s/^#?/#/' /etc/fstab".into(),
         "mkdir -p -m 755 /etc/apt/keyrings".into(),
+    ];
+    if super::containerd::needs_containerd_2(lab) {
+        commands.extend(containerd_2_commands(lab));
+    }
+    commands.extend([
         format!("curl -fsSL https://pkgs.k8s.io/core:/stable:/{minor}/deb/Release.key | gpg --dearmor --yes -o /etc/apt/keyrings/kubernetes-apt-keyring.gpg"),
         format!("echo 'deb [signed-by=/etc/apt/keyrings/kubernetes-apt-keyring.gpg] https://pkgs.k8s.io/core:/stable:/{minor}/deb/ /' > /etc/apt/sources.list.d/kubernetes.list"),
         "apt-get update".into(),
@@ -220,7 +252,7 @@ fn runcmd(lab: &Lab, node: &Node) -> Vec<String> {
         "apt-mark hold kubelet kubeadm kubectl".into(),
         "systemctl restart containerd".into(),
         "systemctl enable kubelet".into(),
-    ];
+    ]);
     if node.is_control_plane() && lab.network.vip.as_ref().is_some_and(|v| v.via == VipProvider::Keepalived) {
         commands.push("systemctl enable haproxy keepalived".into());
         commands.push("systemctl restart haproxy keepalived".into());
@@ -247,6 +279,12 @@ fn kubeadm_commands(lab: &Lab, node: &Node) -> Vec<String> {
     )];
     if is_init_node(lab, node) {
         commands.push("kubeadm init --config /run/hlc-kubeadm.yaml".into());
+        if lab.network.vip.as_ref().is_some_and(|v| v.via == VipProvider::KubeVip) {
+            // kube-vip needed super-admin.conf only while RBAC was not yet bootstrapped.
+            let manifest = super::vip::KUBE_VIP;
+            commands
+                .push(format!("sed -i 's#/etc/kubernetes/super-admin.conf#/etc/kubernetes/admin.conf#' {manifest}"));
+        }
     } else {
         let (host, port) = lab.control_plane_endpoint();
         commands

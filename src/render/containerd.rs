@@ -1,6 +1,7 @@
-//! containerd: `config.toml` in the schema of the distribution's containerd (v2 for 1.6/1.7),
-//! with the systemd cgroup driver, the sandbox image of the Kubernetes version, and
-//! `config_path` pointing at one `hosts.toml` per `registry`.
+//! containerd: `config.toml` in the schema of the containerd the node runs (v2 for 1.6/1.7, v3 for
+//! 2.x), with the systemd cgroup driver, the sandbox image of the Kubernetes version, and
+//! `config_path` pointing at one `hosts.toml` per `registry`. Kubernetes 1.35 is the last release
+//! that supports containerd 1.x, so from 1.36 nodes get containerd 2.x (Docker's `containerd.io`).
 
 use serde::Serialize;
 
@@ -12,10 +13,25 @@ pub const CONFIG: &str = "/etc/containerd/config.toml";
 pub const CERTS_DIR: &str = "/etc/containerd/certs.d";
 
 /// The containerd minor version each OS ships (what `apt install containerd` gives).
-pub fn containerd_version(os: Os) -> (u32, u32) {
+pub fn distribution_containerd(os: Os) -> (u32, u32) {
     match os {
         Os::Debian12 => (1, 6),
         Os::Ubuntu2204 | Os::Ubuntu2404 | Os::Debian13 => (1, 7),
+    }
+}
+
+/// Whether the lab's Kubernetes needs containerd 2.x (1.36 and later).
+pub fn needs_containerd_2(lab: &Lab) -> bool {
+    lab.cluster.kubernetes.minor >= 36
+}
+
+/// The containerd the nodes run: 2.x from Docker's repository when Kubernetes needs it, else the
+/// distribution's.
+pub fn containerd_version(lab: &Lab) -> (u32, u32) {
+    if needs_containerd_2(lab) {
+        (2, 1)
+    } else {
+        distribution_containerd(lab.cluster.os)
     }
 }
 
@@ -82,13 +98,34 @@ struct CriRegistry {
     config_path: &'static str,
 }
 
+/// containerd 2.x: the CRI plugin is split into images and runtime plugins.
+#[derive(Serialize)]
+struct ConfigV3 {
+    version: u32,
+    plugins: std::collections::BTreeMap<&'static str, toml::Value>,
+}
+
+fn config_v3(lab: &Lab) -> Result<String, String> {
+    let images: toml::Value = toml::from_str(&format!(
+        "pinned_images = {{ sandbox = {:?} }}\nregistry = {{ config_path = {:?} }}",
+        sandbox_image(lab.cluster.kubernetes.minor),
+        CERTS_DIR
+    ))
+    .map_err(|e| e.to_string())?;
+    let runtime: toml::Value = toml::from_str(
+        "[containerd]\ndefault_runtime_name = \"runc\"\n[containerd.runtimes.runc]\nruntime_type = \"io.containerd.runc.v2\"\n[containerd.runtimes.runc.options]\nSystemdCgroup = true",
+    )
+    .map_err(|e| e.to_string())?;
+    let plugins = [("io.containerd.cri.v1.images", images), ("io.containerd.cri.v1.runtime", runtime)].into();
+    toml::to_string(&ConfigV3 { version: 3, plugins }).map_err(|e| e.to_string())
+}
+
 fn config(lab: &Lab) -> Result<String, String> {
-    let version = schema_version(containerd_version(lab.cluster.os));
-    if version != 2 {
-        return Err(format!("containerd config schema {version} is not implemented"));
+    if schema_version(containerd_version(lab)) == 3 {
+        return config_v3(lab);
     }
     let config = ConfigV2 {
-        version,
+        version: 2,
         plugins: PluginsV2::from([(
             "io.containerd.grpc.v1.cri",
             Cri {

@@ -65,6 +65,16 @@ fn layer_kustomization(gitops: &GitOps, component: &Component) -> Value {
     json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "metadata": metadata(component.layer, Some(FLUX_NAMESPACE)), "spec": spec})
 }
 
+/// A public https repository needs no credentials; an ssh one needs the `flux-system` Secret
+/// (`flux create secret git`, see bootstrap/install.sh).
+fn git_repository_spec(gitops: &GitOps) -> Value {
+    let mut spec = json!({"interval": "1m0s", "ref": {"branch": gitops.branch}, "url": gitops.url.value});
+    if gitops.url.value.starts_with("ssh://") {
+        spec["secretRef"] = json!({"name": FLUX_NAMESPACE});
+    }
+    spec
+}
+
 /// The GitRepository and Kustomization `flux bootstrap` writes to `flux-system/gotk-sync.yaml`.
 fn sync_objects(gitops: &GitOps) -> Vec<Value> {
     vec![
@@ -72,7 +82,7 @@ fn sync_objects(gitops: &GitOps) -> Vec<Value> {
             "apiVersion": "source.toolkit.fluxcd.io/v1",
             "kind": "GitRepository",
             "metadata": metadata(FLUX_NAMESPACE, Some(FLUX_NAMESPACE)),
-            "spec": {"interval": "1m0s", "ref": {"branch": gitops.branch}, "secretRef": {"name": FLUX_NAMESPACE}, "url": gitops.url.value},
+            "spec": git_repository_spec(gitops),
         }),
         json!({
             "apiVersion": "kustomize.toolkit.fluxcd.io/v1",

@@ -36,13 +36,16 @@ pub fn sysctls(lab: &Lab, node: &Node) -> Vec<(&'static str, &'static str)> {
     sysctls
 }
 
-/// NFS exports this node serves: (path, client network).
+/// NFS exports this node serves, each to the cluster's nodes only (not the whole LAN: the DHCP
+/// range holds other devices).
 pub fn exports(lab: &Lab, node: &Node) -> Vec<String> {
+    let clients: Vec<String> =
+        lab.nodes.iter().map(|n| format!("{}/32(rw,sync,no_subtree_check,no_root_squash)", n.ip())).collect();
     lab.storage
         .nfs
         .iter()
         .filter(|n| n.server.value == NfsServer::Node(node.name.value.clone()))
-        .map(|n| format!("{} {}(rw,sync,no_subtree_check,no_root_squash)", n.path.value, lab.network.lan.value))
+        .map(|n| format!("{} {}", n.path.value, clients.join(" ")))
         .collect()
 }
 
@@ -64,7 +67,8 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
                 SYSCTL => vec!["network".to_string(), node_source(node)],
                 _ => {
                     let shares = lab.storage.nfs.iter().map(|n| format!("storage.nfs \"{}\"", n.name.value));
-                    [vec!["network".to_string(), node_source(node)], shares.collect()].concat()
+                    let clients = lab.nodes.iter().flat_map(crate::pki::spec::address_sources);
+                    [vec!["network".to_string(), node_source(node)], shares.collect(), clients.collect()].concat()
                 }
             };
             let target = file.target.clone();

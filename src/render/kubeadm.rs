@@ -111,12 +111,21 @@ fn node_registration(lab: &Lab, node: &Node) -> Value {
     if node.role == Role::Storage {
         registration["taints"] = json!([{"key": "node-role.kubernetes.io/storage", "effect": "NoSchedule"}]);
     }
+    if node.is_control_plane() && control_planes_run_workloads(lab) {
+        registration["taints"] = json!([]);
+    }
     if node.is_control_plane() && lab.network.vip.as_ref().is_some_and(|v| v.via == crate::model::VipProvider::KubeVip)
     {
         // kube-vip's static pod is in the manifests directory before kubeadm runs.
         registration["ignorePreflightErrors"] = json!(["DirAvailable--etc-kubernetes-manifests"]);
     }
     registration
+}
+
+/// Fewer than three plain workers: control planes run workloads too (no NoSchedule taint), or a
+/// small lab could not place ingress, Ceph mons or anything else.
+pub fn control_planes_run_workloads(lab: &Lab) -> bool {
+    lab.nodes.iter().filter(|n| n.role == Role::Worker).count() < 3
 }
 
 fn endpoint(lab: &Lab) -> String {
@@ -130,7 +139,9 @@ fn init_documents(lab: &Lab, node: &Node) -> Vec<Value> {
         "kind": "InitConfiguration",
         "bootstrapTokens": [{
             "token": TOKEN_PLACEHOLDER,
-            "ttl": "24h0m0s",
+            // The token lives in the state and is reused for every node that joins later; revoke
+            // it with `kubeadm token delete` once all nodes are in.
+            "ttl": "0s",
             "usages": ["signing", "authentication"],
             "groups": ["system:bootstrappers:kubeadm:default-node-token"],
         }],

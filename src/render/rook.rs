@@ -78,6 +78,11 @@ fn ceph_cluster(lab: &Lab, ceph: &Ceph) -> Value {
             // Rook sets osd_memory_target from the OSD memory limit.
             "resources": {"osd": {"requests": {"memory": memory}, "limits": {"memory": memory}}},
             "storage": {"useAllNodes": false, "useAllDevices": false, "nodes": hosts},
+            // Ceph disks may sit on control planes and storage nodes: tolerate their taints.
+            "placement": {"all": {"tolerations": [
+                {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"},
+                {"key": "node-role.kubernetes.io/storage", "operator": "Exists", "effect": "NoSchedule"},
+            ]}},
         },
     })
 }
