@@ -338,19 +338,7 @@ fn flux_releases_have_sources_and_dependencies_follow_the_graph() {
             let source = release["spec"]["chart"]["spec"]["sourceRef"]["name"].as_str().unwrap();
             assert!(repositories.contains(source), "{input} {file}: no HelmRepository {source}");
         }
-        let layers: BTreeMap<String, Vec<String>> = flux
-            .iter()
-            .filter(|(f, d)| f.ends_with("layers.yaml") && kind(d).1 == "Kustomization")
-            .map(|(_, d)| {
-                let depends: Vec<String> = d["spec"]["dependsOn"]
-                    .as_sequence()
-                    .into_iter()
-                    .flatten()
-                    .map(|x| x["name"].as_str().unwrap().to_string())
-                    .collect();
-                (d["metadata"]["name"].as_str().unwrap().to_string(), depends)
-            })
-            .collect();
+        let layers = layer_dependencies(&flux);
         let plan = hlc::render::plan(&lab).unwrap();
         for (layer, depends) in &layers {
             for dependency in depends {
@@ -419,19 +407,7 @@ fn the_root_examples_layers_depend_as_documented() {
     ]
     .into();
     let out = built("homelab.kdl").join("out");
-    let layers: BTreeMap<String, Vec<String>> = documents(&out, "flux/clusters/minipc")
-        .into_iter()
-        .filter(|(f, d)| f.ends_with("layers.yaml") && kind(d).1 == "Kustomization")
-        .map(|(_, d)| {
-            let depends = d["spec"]["dependsOn"]
-                .as_sequence()
-                .into_iter()
-                .flatten()
-                .map(|x| x["name"].as_str().unwrap().to_string())
-                .collect();
-            (d["metadata"]["name"].as_str().unwrap().to_string(), depends)
-        })
-        .collect();
+    let layers = layer_dependencies(&documents(&out, "flux/clusters/minipc"));
     let layers: BTreeMap<&str, Vec<&str>> =
         layers.iter().map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).collect())).collect();
     assert_eq!(layers, expected);
@@ -444,4 +420,20 @@ fn the_git_repository_needs_a_secret_only_over_ssh() {
         let sync = documents(&out, "flux").into_iter().find(|(_, d)| kind(d).1 == "GitRepository").unwrap().1;
         assert_eq!(sync["spec"]["secretRef"]["name"].as_str().is_some(), ssh, "{input}");
     }
+}
+
+/// Each Flux layer Kustomization in `layers.yaml` with the names it `dependsOn`.
+fn layer_dependencies(flux: &[(String, Value)]) -> BTreeMap<String, Vec<String>> {
+    flux.iter()
+        .filter(|(f, d)| f.ends_with("layers.yaml") && kind(d).1 == "Kustomization")
+        .map(|(_, d)| {
+            let depends = d["spec"]["dependsOn"]
+                .as_sequence()
+                .into_iter()
+                .flatten()
+                .map(|x| x["name"].as_str().unwrap().to_string())
+                .collect();
+            (d["metadata"]["name"].as_str().unwrap().to_string(), depends)
+        })
+        .collect()
 }
