@@ -128,9 +128,7 @@ pub fn front_end(file: &Path, format: MessageFormat, deny_warnings: bool) -> Res
     let source = load(file)?;
     let checked = check_source(&source);
     report(&checked.diagnostics, &source, format);
-    let warnings_fail = deny_warnings
-        && !checked.diagnostics.is_empty()
-        && checked.diagnostics.iter().any(|d| d.severity == miette::Severity::Warning);
+    let warnings_fail = deny_warnings && checked.diagnostics.iter().any(|d| d.severity == miette::Severity::Warning);
     if checked.has_errors() || warnings_fail {
         return Err(Outcome::Diagnostics);
     }

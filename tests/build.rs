@@ -215,6 +215,8 @@ fn files_no_longer_built_are_removed_and_foreign_files_are_kept() {
     std::fs::create_dir_all(out.join("nodes/node3/extra")).unwrap();
     std::fs::write(out.join("nodes/node3/extra/keep.txt"), "also mine").unwrap();
     let foreign_inode = std::fs::metadata(out.join("NOTES.md")).unwrap().ino();
+    // The CA does not depend on node3's role: the rebuild must keep its file as it is.
+    let ca_inode = std::fs::metadata(out.join("pki/ca.crt")).unwrap().ino();
 
     let demoted = root_example().replacen(
         "node \"node3\" hardware=\"eq12\" role=\"control-plane\"",
@@ -227,6 +229,7 @@ fn files_no_longer_built_are_removed_and_foreign_files_are_kept() {
     assert!(!out.join("nodes/node3/etc/kubernetes/scheduler.conf").exists());
     assert_eq!(std::fs::read_to_string(out.join("NOTES.md")).unwrap(), "mine");
     assert_eq!(std::fs::metadata(out.join("NOTES.md")).unwrap().ino(), foreign_inode);
+    assert_eq!(std::fs::metadata(out.join("pki/ca.crt")).unwrap().ino(), ca_inode, "an unchanged file was rewritten");
     assert_eq!(std::fs::read_to_string(out.join("nodes/node3/extra/keep.txt")).unwrap(), "also mine");
 }
 

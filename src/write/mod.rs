@@ -7,7 +7,7 @@
 
 pub mod lock;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::CString;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -69,7 +69,8 @@ pub fn write_tree(out: &Path, tree: &Tree, lock: &Lock) -> std::io::Result<Write
         return Ok(report);
     }
     let staging = staging_dir(out);
-    let result = assemble(out, &staging, tree, lock, old.as_ref()).and_then(|()| swap_in(&staging, out));
+    let changed: BTreeSet<&str> = report.written.iter().map(String::as_str).collect();
+    let result = assemble(out, &staging, tree, lock, old.as_ref(), &changed).and_then(|()| swap_in(&staging, out));
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&staging);
     }
@@ -89,18 +90,23 @@ fn on_disk_matches(path: &Path, entry: &LockEntry) -> bool {
         && std::fs::read(path).is_ok_and(|bytes| blake3::hash(&bytes).to_hex().as_str() == entry.blake3)
 }
 
-/// Builds the new tree in `staging`.
-fn assemble(out: &Path, staging: &Path, tree: &Tree, lock: &Lock, old: Option<&Lock>) -> std::io::Result<()> {
+/// Builds the new tree in `staging`: files in `changed` are written, the rest (already verified
+/// on disk by `write_tree`) are hard-linked from `out`.
+fn assemble(
+    out: &Path,
+    staging: &Path,
+    tree: &Tree,
+    lock: &Lock,
+    old: Option<&Lock>,
+    changed: &BTreeSet<&str>,
+) -> std::io::Result<()> {
     std::fs::create_dir_all(staging)?;
     std::fs::set_permissions(staging, std::fs::Permissions::from_mode(0o755))?;
     for entry in &lock.files {
         let target = staging.join(&entry.path);
         std::fs::create_dir_all(target.parent().expect("files have a parent"))?;
-        let previous = out.join(&entry.path);
-        let same =
-            old.and_then(|o| o.entry(&entry.path)).is_some_and(|o| o == entry) && on_disk_matches(&previous, entry);
-        if same {
-            std::fs::hard_link(&previous, &target)?;
+        if !changed.contains(entry.path.as_str()) {
+            std::fs::hard_link(out.join(&entry.path), &target)?;
         } else {
             write_file(&target, &tree[&entry.path].bytes, entry.mode_bits())?;
         }
