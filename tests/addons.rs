@@ -199,7 +199,8 @@ fn kubectl_kustomize_builds_the_flux_tree_offline() {
         let cluster = Path::new(&root_kustomization).parent().unwrap().to_path_buf();
         for kustomization in tree_files(&out.join(&cluster), "kustomization.yaml") {
             let dir = cluster.join(Path::new(&kustomization).parent().unwrap());
-            let (ok, text) = run_tool("unshare", &["-n", "kubectl", "kustomize", &dir.display().to_string()], &out);
+            let kubectl = crate::support::tool("kubectl").display().to_string();
+            let (ok, text) = run_tool("unshare", &["-n", &kubectl, "kustomize", &dir.display().to_string()], &out);
             assert!(ok, "{input} {}: {text}", dir.display());
         }
     }

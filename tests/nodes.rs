@@ -143,13 +143,13 @@ fn containerd_2_with_kubernetes_1_36_and_later() {
             assert_eq!(parsed["version"].as_integer(), Some(expected), "{input} {config}");
             versions.insert(expected);
         }
-        let user_data = read(&out, &tree_files(&out, "nocloud/user-data")[0]);
+        let converge = read(&out, &tree_files(&out, "etc/hlc/converge")[0]);
         assert_eq!(
-            user_data.contains("'containerd.io=2.*'"),
+            converge.contains("readonly CONTAINERD_PACKAGE='containerd.io=2.*'"),
             expected == 3,
             "{input}: containerd 2 from Docker's repository"
         );
-        assert_eq!(user_data.contains("\n- containerd\n"), expected == 2, "{input}: the distribution's containerd");
+        assert_eq!(converge.contains("'socat' 'containerd'"), expected == 2, "{input}: the distribution's containerd");
     }
     assert_eq!(versions.len(), 2, "both schemas are exercised");
 }
@@ -330,15 +330,20 @@ fn user_data_writes_exactly_the_reviewed_files() {
 fn ceph_disks_are_never_formatted_or_mounted() {
     for input in valid_documents() {
         let out = tree_of(&input);
-        for user_data in tree_files(&out, "nocloud/user-data") {
-            let config = yaml(&out, &user_data);
-            let touched: Vec<String> = config["fs_setup"]
-                .as_sequence()
-                .into_iter()
-                .flatten()
-                .map(|f| f["device"].as_str().unwrap().to_string())
-                .chain(config["mounts"].as_sequence().into_iter().flatten().map(|m| m[0].as_str().unwrap().to_string()))
+        for script in tree_files(&out, "etc/hlc/converge") {
+            let text = read(&out, &script);
+            // `step data-disk-<mount> data_disk '<device>' '<mount>' <fs>`: what converge formats.
+            let touched: Vec<String> = text
+                .lines()
+                .filter(|l| l.trim_start().starts_with("step data-disk"))
+                .map(|l| l.split('\'').nth(1).unwrap().to_string())
                 .collect();
+            let user_data = script.replace("etc/hlc/converge", "nocloud/user-data");
+            let config = yaml(&out, &user_data);
+            assert!(
+                config.get("fs_setup").is_none() && config.get("mounts").is_none(),
+                "{input}: disks are converge's"
+            );
             let source = hlc::source::Source::load(&crate::support::root().join(&input)).unwrap();
             let lab = hlc::frontend::check_source(&source).lab.unwrap();
             let node = lab.nodes.iter().find(|n| user_data.contains(&format!("nodes/{}/", n.name.value))).unwrap();
@@ -351,11 +356,10 @@ fn ceph_disks_are_never_formatted_or_mounted() {
                 .filter(|d| d.usage == hlc::model::DiskUse::Data)
                 .map(|d| d.path.value.as_str())
                 .collect();
-            assert_eq!(
-                touched.iter().filter(|t| data.contains(&t.as_str())).count(),
-                data.len() * 2,
-                "{input}: data disks formatted and mounted"
-            );
+            assert_eq!(touched, data, "{input}: every data disk, in order, is set up by converge");
+            for disk in node.ceph_disks() {
+                assert!(!text.contains(&format!("'{}'", disk.path.value)), "{input}: Ceph disk in converge");
+            }
         }
     }
 }

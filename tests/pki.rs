@@ -8,7 +8,7 @@ use hlc::clock::Clock;
 use hlc::frontend::check_source;
 use hlc::source::Source;
 
-use crate::support::{build_fixture, root, run_tool};
+use crate::support::{build_fixture, root, run_tool, run_tool_split};
 
 /// (certificate, CA, openssl purpose, names to verify) for the shared and per-node material.
 fn chains(
@@ -116,8 +116,9 @@ fn verify_kubeconfigs(out: &Path, endpoint: &str) {
         .collect();
     assert!(configs.len() >= 5, "{configs:?}");
     for config in configs {
-        let (ok, text) = run_tool("kubectl", &["--kubeconfig", config, "config", "view", "--raw", "-o", "json"], out);
-        assert!(ok, "{config}: {text}");
+        let (ok, text, errors) =
+            run_tool_split("kubectl", &["--kubeconfig", config, "config", "view", "--raw", "-o", "json"], out);
+        assert!(ok, "{config}: {errors}");
         let view: serde_json::Value = serde_json::from_str(&text).unwrap();
         let server = view["clusters"][0]["cluster"]["server"].as_str().unwrap();
         assert!(server.starts_with("https://"), "{config}: {server}");
@@ -132,7 +133,8 @@ fn verify_kubeconfigs(out: &Path, endpoint: &str) {
             assert!(user["client-key-data"].is_string(), "{config}");
         }
     }
-    let (ok, subject) = run_tool("sh", &["-c", "kubectl --kubeconfig kubeconfig/admin.conf config view --raw -o jsonpath='{.users[0].user.client-certificate-data}' | base64 -d | openssl x509 -noout -subject"], out);
+    let kubectl = crate::support::tool("kubectl").display().to_string();
+    let (ok, subject) = run_tool("sh", &["-c", &format!("'{kubectl}' --kubeconfig kubeconfig/admin.conf config view --raw -o jsonpath='{{.users[0].user.client-certificate-data}}' | base64 -d | openssl x509 -noout -subject")], out);
     assert!(
         ok && subject.contains("O = kubeadm:cluster-admins") && subject.contains("CN = kubernetes-admin"),
         "{subject}"

@@ -8,8 +8,8 @@ use crate::model::{Lab, NfsServer, Node, ProxyMode, VipProvider};
 use crate::plan::{PlanBuilder, Product};
 
 const MODULES: &str = "/etc/modules-load.d/kubernetes.conf";
-const SYSCTL: &str = "/etc/sysctl.d/99-kubernetes.conf";
-const EXPORTS: &str = "/etc/exports.d/hlc.exports";
+pub const SYSCTL: &str = "/etc/sysctl.d/99-kubernetes.conf";
+pub const EXPORTS: &str = "/etc/exports.d/hlc.exports";
 
 /// Kernel modules to load at boot.
 pub fn modules(lab: &Lab) -> Vec<&'static str> {
@@ -46,6 +46,16 @@ pub fn exports(lab: &Lab, node: &Node) -> Vec<String> {
         .iter()
         .filter(|n| n.server.value == NfsServer::Node(node.name.value.clone()))
         .map(|n| format!("{} {}", n.path.value, clients.join(" ")))
+        .collect()
+}
+
+/// The directories this node exports over NFS (converge creates them on the mounted data disk).
+pub fn nfs_directories(lab: &Lab, node: &Node) -> Vec<String> {
+    lab.storage
+        .nfs
+        .iter()
+        .filter(|n| n.server.value == NfsServer::Node(node.name.value.clone()))
+        .map(|n| n.path.value.clone())
         .collect()
 }
 

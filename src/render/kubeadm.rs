@@ -24,19 +24,46 @@ pub fn is_init_node(lab: &Lab, node: &Node) -> bool {
     lab.control_planes().next().is_some_and(|first| first.name.value == node.name.value)
 }
 
-/// The on-node path of the node's kubeadm config (`init.yaml` or `join.yaml`).
+/// Where the configs live on a node.
+pub const INIT_TARGET: &str = "/etc/kubernetes/hlc/init.yaml";
+pub const JOIN_TARGET: &str = "/etc/kubernetes/hlc/join.yaml";
+
+/// The on-node path of the config the node normally runs (`init.yaml` on the first control
+/// plane, `join.yaml` elsewhere).
 pub fn config_target(lab: &Lab, node: &Node) -> String {
-    format!("/etc/kubernetes/hlc/{}", if is_init_node(lab, node) { "init.yaml" } else { "join.yaml" })
+    if is_init_node(lab, node) { INIT_TARGET } else { JOIN_TARGET }.to_string()
 }
 
-/// The reviewed copy: `nodes/<node>/kubeadm/init.yaml`.
+/// The on-node path of the node's join config (the first control plane has one too: re-imaged
+/// while the cluster runs, it joins instead of initialising a second cluster).
+pub fn join_target() -> String {
+    JOIN_TARGET.to_string()
+}
+
+/// Every kubeadm config of the node, by on-node path: the first control plane has both.
+pub fn config_targets(lab: &Lab, node: &Node) -> Vec<&'static str> {
+    if is_init_node(lab, node) {
+        vec![INIT_TARGET, JOIN_TARGET]
+    } else {
+        vec![JOIN_TARGET]
+    }
+}
+
+/// The reviewed copy of a config: `nodes/<node>/kubeadm/init.yaml`.
+pub fn review_path(node: &Node, target: &str) -> String {
+    format!("nodes/{}/kubeadm/{}", node.name.value, target.rsplit('/').next().expect("has a name"))
+}
+
+/// The reviewed copy of the config the node normally runs.
 pub fn config_path(lab: &Lab, node: &Node) -> String {
-    let file = config_target(lab, node);
-    format!("nodes/{}/kubeadm/{}", node.name.value, file.rsplit('/').next().expect("has a name"))
+    review_path(node, &config_target(lab, node))
 }
 
 pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
-    let mut files = vec![NodeFile::shared(&config_target(lab, node), &config_path(lab, node), 0o600, false)];
+    let mut files: Vec<NodeFile> = config_targets(lab, node)
+        .into_iter()
+        .map(|target| NodeFile::shared(target, &review_path(node, target), 0o600, false))
+        .collect();
     files.push(NodeFile::own(node, TOKEN_FILE, 0o600, true));
     if node.is_control_plane() && lab.auth.as_ref().is_some_and(|a| a.oidc.is_some()) {
         files.push(NodeFile::own(node, AUTHN_CONFIG, 0o600, false));
@@ -46,35 +73,9 @@ pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
 
 pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
     for node in &lab.nodes {
-        let name = node.name.value.clone();
-        let mut needs =
-            vec!["cluster".to_string(), "network".into(), "cni".into(), "kube-proxy".into(), "load-balancer".into()];
-        needs.extend(node_and_addresses(node));
-        needs.push(super::node_files::TOPOLOGY.to_string());
-        if is_init_node(lab, node) {
-            needs.push("auth".into());
-        } else {
-            needs.push(state_id(CA));
+        for target in config_targets(lab, node) {
+            register_config(node, target, plan);
         }
-        let path = config_path(lab, node);
-        plan.step(Step {
-            id: path.clone(),
-            output: Some(OutputFile { path, secret: false, executable: false }),
-            needs,
-            produce: Box::new(move |context, inputs| {
-                let lab = context.lab;
-                let node = lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
-                let documents = if is_init_node(lab, node) {
-                    init_documents(lab, node)
-                } else {
-                    let ca = inputs.credential(&state_id(CA))?;
-                    vec![join_configuration(lab, node, &ca_cert_hash(&ca.key_pem, lab.cluster.key_type)?)]
-                };
-                let values: Vec<serde_yaml::Value> =
-                    documents.into_iter().map(|d| serde_yaml::to_value(d).expect("JSON converts to YAML")).collect();
-                super::yaml::documents(&inputs.provenance(), &values).map(Product::File)
-            }),
-        });
         for file in files_for(lab, node).into_iter().filter(|f| f.is_own(node)) {
             let token_file = file.target == TOKEN_FILE;
             let needs = if token_file { vec![TOKEN.to_string()] } else { vec!["auth".to_string(), "cluster".into()] };
@@ -91,6 +92,39 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
             );
         }
     }
+}
+
+/// The step of one kubeadm config (`init.yaml` or `join.yaml`) of `node`.
+fn register_config(node: &Node, target: &'static str, plan: &mut PlanBuilder<'static>) {
+    let name = node.name.value.clone();
+    let mut needs =
+        vec!["cluster".to_string(), "network".into(), "cni".into(), "kube-proxy".into(), "load-balancer".into()];
+    needs.extend(node_and_addresses(node));
+    needs.push(super::node_files::TOPOLOGY.to_string());
+    if target == INIT_TARGET {
+        needs.push("auth".into());
+    } else {
+        needs.push(state_id(CA));
+    }
+    let path = review_path(node, target);
+    plan.step(Step {
+        id: path.clone(),
+        output: Some(OutputFile { path, secret: false, executable: false }),
+        needs,
+        produce: Box::new(move |context, inputs| {
+            let lab = context.lab;
+            let node = lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
+            let documents = if target == INIT_TARGET {
+                init_documents(lab, node)
+            } else {
+                let ca = inputs.credential(&state_id(CA))?;
+                vec![join_configuration(lab, node, &ca_cert_hash(&ca.key_pem, lab.cluster.key_type)?)]
+            };
+            let values: Vec<serde_yaml::Value> =
+                documents.into_iter().map(|d| serde_yaml::to_value(d).expect("JSON converts to YAML")).collect();
+            super::yaml::documents(&inputs.provenance(), &values).map(Product::File)
+        }),
+    });
 }
 
 /// `sha256:<hex>` of the CA's SubjectPublicKeyInfo, as `kubeadm join` pins it. The CA key's

@@ -9,6 +9,7 @@ pub mod cloud_init;
 pub mod cni;
 pub mod components;
 pub mod containerd;
+pub mod converge;
 pub mod dnsmasq;
 pub mod flux;
 pub mod host;
@@ -56,6 +57,7 @@ pub fn plan_with(lab: &Lab, extra: impl FnOnce(&mut PlanBuilder<'static>)) -> Re
     containerd::register_all(lab, &mut builder);
     vip::register_all(lab, &mut builder);
     kubeadm::register_all(lab, &mut builder);
+    converge::register_all(lab, &mut builder);
     cloud_init::register(lab, &mut builder);
     addons::register(lab, &mut builder);
     auth::register(lab, &mut builder);

@@ -72,6 +72,7 @@ pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
     files.extend(super::containerd::files_for(lab, node));
     files.extend(super::vip::files_for(lab, node));
     files.extend(super::kubeadm::files_for(lab, node));
+    files.extend(super::converge::files_for(node));
     files
 }
 

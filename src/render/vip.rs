@@ -75,12 +75,12 @@ fn env(name: &str, value: &str) -> Value {
     Value::Mapping(entry)
 }
 
-/// kube-vip's static pod. The first control plane uses super-admin.conf: during `kubeadm init`,
-/// admin.conf has no permissions yet (kubeadm ≥ 1.29).
+/// kube-vip's static pod, in its steady state: admin.conf. During `kubeadm init` admin.conf has
+/// no permissions yet (kubeadm ≥ 1.29), so converge points the first control plane's copy at
+/// super-admin.conf for exactly the duration of `kubeadm init`.
 fn kube_vip(lab: &Lab, node: &Node) -> Value {
     let vip = lab.network.vip.as_ref().expect("kube-vip needs a VIP");
-    let first = lab.control_planes().next().is_some_and(|cp| cp.name.value == node.name.value);
-    let kubeconfig = if first { "/etc/kubernetes/super-admin.conf" } else { "/etc/kubernetes/admin.conf" };
+    let kubeconfig = "/etc/kubernetes/admin.conf";
     let port = vip.port.to_string();
     let address = vip.address.value.to_string();
     let settings = [

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Installs the real tools that consume hlc's output, from Debian and PyPI, when missing.
 # Idempotent; run by .ci/run before the tests. Nothing may rely on a previous session's machine.
+# PyPI tools go into a venv of our own (system pip refuses: externally-managed-environment), at
+# ${HLC_VALIDATORS:-$HOME/.cache/hlc-validators}/venv; the tests look there before PATH, so a
+# foreign `kubectl` on PATH (e.g. the Google Cloud SDK's dispatcher) is never used.
 set -euo pipefail
+
+venv="${HLC_VALIDATORS:-$HOME/.cache/hlc-validators}/venv"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 
 # Debian packages, as TOOL:PACKAGE: installed only when TOOL is missing.
 debian=(
@@ -9,6 +16,7 @@ debian=(
     cloud-init:cloud-init netplan:netplan.io dnsmasq:dnsmasq-base          # node bring-up consumers
     keepalived:keepalived haproxy:haproxy containerd:containerd
     unshare:util-linux ip:iproute2                                         # private namespaces
+    python3:python3 python3-venv-check:python3-venv                        # the validators' venv
     shellcheck:shellcheck                                                  # bootstrap script
 )
 # PyPI packages, as TOOL:PACKAGE.
@@ -18,19 +26,29 @@ pypi=(
     kubernetes-validate:kubernetes-validate yamllint:yamllint               # core objects, YAML style
 )
 
-missing() { for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || echo "${pair#*:}"; done; }
+# present TOOL: whether TOOL is usable (PyPI tools: in our venv only).
+present() {
+    case "$1" in
+    python3-venv-check) python3 -c 'import ensurepip, venv' >/dev/null 2>&1 ;;
+    *) command -v "$1" >/dev/null 2>&1 || [ -x "$venv/bin/$1" ] ;;
+    esac
+}
+missing() { for pair in "$@"; do present "${pair%%:*}" || echo "${pair#*:}"; done; }
+missing_in_venv() { for pair in "$@"; do [ -x "$venv/bin/${pair%%:*}" ] || echo "${pair#*:}"; done; }
 
 mapfile -t packages < <(missing "${debian[@]}")
 if [ ${#packages[@]} -gt 0 ]; then
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+    # Wait for the dpkg lock (another apt, unattended-upgrades) instead of failing.
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+        --no-install-recommends "${packages[@]}" >/dev/null
 fi
-mapfile -t packages < <(missing "${pypi[@]}")
+mapfile -t packages < <(missing_in_venv "${pypi[@]}")
 if [ ${#packages[@]} -gt 0 ]; then
-    python3 -m pip install -q --disable-pip-version-check "${packages[@]}"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "${packages[@]}"
 fi
-mapfile -t still < <(missing "${debian[@]}" "${pypi[@]}")
+mapfile -t still < <(missing "${debian[@]}"; missing_in_venv "${pypi[@]}")
 if [ ${#still[@]} -gt 0 ]; then
     echo "install-validators: still missing: ${still[*]}" >&2
     exit 1

@@ -51,17 +51,32 @@ pub fn valid_documents() -> Vec<String> {
     files
 }
 
-/// The path of an external validator, or a failure saying how to install it.
+/// The venv `install-validators.sh` puts the PyPI tools in (searched before `PATH`).
+pub fn validators_bin() -> PathBuf {
+    let base = std::env::var_os("HLC_VALIDATORS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/hlc-validators"));
+    base.join("venv/bin")
+}
+
+/// The path of an external validator, or a failure saying how to install it: our own venv
+/// first, then `PATH`.
 pub fn tool(name: &str) -> PathBuf {
-    let found = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+    let found = std::iter::once(validators_bin())
+        .chain(std::env::var_os("PATH").into_iter().flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>()))
         .map(|dir| dir.join(name))
         .find(|path| path.is_file());
     found.unwrap_or_else(|| panic!("`{name}` is not installed: run `bash tests/support/install-validators.sh`"))
 }
 
-/// Runs an external tool; returns (success, stdout + stderr).
+/// Runs an external tool; returns (success, stdout, stderr) apart, for output that is parsed.
+pub fn run_tool_split(name: &str, args: &[&str], dir: &Path) -> (bool, String, String) {
+    let output = Command::new(tool(name)).args(args).current_dir(dir).output().expect("tool runs");
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (output.status.success(), text(&output.stdout), text(&output.stderr))
+}
+
+/// Runs an external tool; returns (success, stdout + stderr), for messages (never parse it).
 pub fn run_tool(name: &str, args: &[&str], dir: &Path) -> (bool, String) {
     let output = Command::new(tool(name)).args(args).current_dir(dir).output().expect("tool runs");
     let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);

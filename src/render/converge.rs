@@ -1,0 +1,238 @@
+//! `/etc/hlc/converge`: the one script a node's user-data runs, reviewed at
+//! `nodes/<node>/etc/hlc/converge`. It brings the node to the state its seed describes and is
+//! safe to run again at any time: on first boot, when a new seed reaches a member, and on a
+//! re-imaged node. The node's facts come first (readonly variables), then the shared library
+//! (`converge.sh`, the same on every node), then the node's own list of steps.
+
+use std::fmt::Write;
+
+use super::node_files::{node_source, register, NodeFile, TOPOLOGY};
+use crate::model::{DiskUse, Lab, Node, Os, ProxyMode, Role, VipProvider};
+use crate::plan::{PlanBuilder, Product};
+
+/// Where user-data writes the script on the node (mode 0700).
+pub const SCRIPT: &str = "/etc/hlc/converge";
+const LIBRARY: &str = include_str!("converge.sh");
+
+pub fn files_for(node: &Node) -> Vec<NodeFile> {
+    vec![NodeFile::own(node, SCRIPT, 0o700, false)]
+}
+
+pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
+    for node in &lab.nodes {
+        let needs = needs(lab, node);
+        let name = node.name.value.clone();
+        for file in files_for(node) {
+            let name = name.clone();
+            register(
+                plan,
+                &file,
+                needs.clone(),
+                Box::new(move |context, inputs| {
+                    let lab = context.lab;
+                    let node = lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
+                    Ok(Product::File(script(lab, node, &inputs.provenance()).into_bytes()))
+                }),
+            );
+        }
+    }
+}
+
+/// What the script reads: the cluster, network, proxy and storage settings, the node itself
+/// (name, role, arch, disks), the shape, and the addresses of the other control planes (probed
+/// before `kubeadm init`) and of the endpoint when it is the first control plane's.
+fn needs(lab: &Lab, node: &Node) -> Vec<String> {
+    let mut needs: Vec<String> = ["cluster", "network", "kube-proxy", "storage"].map(String::from).to_vec();
+    needs.push(node_source(node));
+    needs.push(TOPOLOGY.to_string());
+    let others = lab.control_planes().filter(|n| n.name.value != node.name.value);
+    needs.extend(others.flat_map(crate::pki::spec::address_sources));
+    if lab.network.vip.is_none() {
+        needs.extend(lab.control_planes().take(1).flat_map(crate::pki::spec::address_sources));
+    }
+    needs.sort();
+    needs.dedup();
+    needs
+}
+
+/// The node's role in the membership step: `init` runs `kubeadm init` when no cluster answers.
+fn role(lab: &Lab, node: &Node) -> &'static str {
+    if super::kubeadm::is_init_node(lab, node) {
+        "init"
+    } else if node.is_control_plane() {
+        "control-plane"
+    } else {
+        "worker"
+    }
+}
+
+fn script(lab: &Lab, node: &Node, provenance: &str) -> String {
+    let mut text = format!(
+        "#!/bin/bash\n# {provenance}\n# Converges node \"{}\" to its seed; safe to run again. Log: /var/log/hlc-converge.log.\n\
+         # Test it off-node with HLC_ROOT=/some/fake/root and stub programs on PATH.\nset -euo pipefail\n\n",
+        node.name.value
+    );
+    for (name, value) in facts(lab, node) {
+        let _ = writeln!(text, "readonly {name}={value}");
+    }
+    text.push('\n');
+    text.push_str(LIBRARY);
+    text.push_str("\n# ---- this node's steps, in order ----\nsteps() {\n");
+    for line in steps(lab, node) {
+        let _ = writeln!(text, "    {line}");
+    }
+    text.push_str("}\n\nmain \"$@\"\n");
+    text
+}
+
+/// `'text'` for the shell.
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+fn array<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
+    let items: Vec<String> = items.into_iter().map(|i| quote(i.as_ref())).collect();
+    format!("({})", items.join(" "))
+}
+
+/// The node's facts, as shell variables the library reads.
+fn facts(lab: &Lab, node: &Node) -> Vec<(&'static str, String)> {
+    use super::kubeadm::{config_target, join_target, TOKEN_FILE};
+    let (host, port) = lab.control_plane_endpoint();
+    let init_node = lab.control_planes().next().map_or(String::new(), |n| n.name.value.clone());
+    let others = lab.control_planes().filter(|n| n.name.value != node.name.value).map(|n| format!("{}:6443", n.ip()));
+    let version = &lab.cluster.kubernetes.value;
+    let vip = match lab.network.vip.as_ref().filter(|_| node.is_control_plane()).map(|v| v.via) {
+        Some(VipProvider::KubeVip) => "kube-vip",
+        Some(VipProvider::Keepalived) => "keepalived",
+        None => "none",
+    };
+    let containerd = if super::containerd::needs_containerd_2(lab) { "containerd.io=2.*" } else { "" };
+    let nfs = super::host::nfs_directories(lab, node);
+    vec![
+        ("NODE", quote(&node.name.value)),
+        ("ROLE", quote(role(lab, node))),
+        ("INIT_NODE", quote(&init_node)),
+        ("ENDPOINT", quote(&format!("{host}:{port}"))),
+        ("OTHER_CONTROL_PLANES", array(others)),
+        ("KUBERNETES_VERSION", quote(&format!("1.{}.{}", version.minor, version.patch.unwrap_or(0)))),
+        ("TOKEN_FILE", quote(TOKEN_FILE)),
+        ("INIT_CONFIG", quote("/etc/kubernetes/hlc/init.yaml")),
+        ("JOIN_CONFIG", quote(&join_target())),
+        ("KUBEADM_CONFIG", quote(&config_target(lab, node))),
+        ("MODULES", array(super::host::modules(lab))),
+        ("SYSCTL_FILE", quote(super::host::SYSCTL)),
+        ("DISTRIBUTION_PACKAGES", array(distribution_packages(lab, node))),
+        ("CONTAINERD_PACKAGE", quote(containerd)),
+        ("CONTAINERD_CONFIG", quote(super::containerd::CONFIG)),
+        ("VIP_KIND", quote(vip)),
+        ("NFS_DIRECTORIES", array(nfs)),
+        ("EXPORTS_FILE", quote(super::host::EXPORTS)),
+    ]
+}
+
+/// Packages from the distribution's own repositories (containerd 2 and Kubernetes come from
+/// their projects' repositories, in later steps).
+pub fn distribution_packages(lab: &Lab, node: &Node) -> Vec<&'static str> {
+    let mut packages = vec!["apt-transport-https", "ca-certificates", "curl", "gpg", "conntrack", "socat"];
+    if !super::containerd::needs_containerd_2(lab) {
+        packages.push("containerd");
+    }
+    if lab.kube_proxy.as_ref().is_some_and(|p| p.mode.value == ProxyMode::Ipvs) {
+        packages.extend(["ipset", "ipvsadm"]);
+    }
+    if node.is_control_plane() && lab.network.vip.as_ref().is_some_and(|v| v.via == VipProvider::Keepalived) {
+        packages.extend(["keepalived", "haproxy"]);
+    }
+    if !lab.storage.nfs.is_empty() {
+        packages.push("nfs-common");
+    }
+    if !super::host::exports(lab, node).is_empty() {
+        packages.push("nfs-kernel-server");
+    }
+    if node.ceph_disks().next().is_some() {
+        packages.push("lvm2");
+    }
+    if node.disks.iter().any(|d| d.fs.as_ref().is_some_and(|f| f.value == crate::model::Filesystem::Xfs)) {
+        packages.push("xfsprogs");
+    }
+    packages
+}
+
+/// Docker's apt repository for the node's OS: (distribution, codename).
+fn docker_repository(os: Os) -> (&'static str, &'static str) {
+    match os {
+        Os::Ubuntu2204 => ("ubuntu", "jammy"),
+        Os::Ubuntu2404 => ("ubuntu", "noble"),
+        Os::Debian12 => ("debian", "bookworm"),
+        Os::Debian13 => ("debian", "trixie"),
+    }
+}
+
+/// The apt repositories the node needs: (name, key URL, source line after `signed-by`).
+pub fn repositories(lab: &Lab) -> Vec<(&'static str, String, String)> {
+    let mut repositories = Vec::new();
+    if super::containerd::needs_containerd_2(lab) {
+        let (distribution, codename) = docker_repository(lab.cluster.os);
+        let url = format!("https://download.docker.com/linux/{distribution}");
+        repositories.push(("docker", format!("{url}/gpg"), format!("{url} {codename} stable")));
+    }
+    let url = format!("https://pkgs.k8s.io/core:/stable:/{}/deb/", lab.cluster.kubernetes.value.minor_string());
+    repositories.push(("kubernetes", format!("{url}Release.key"), format!("{url} /")));
+    repositories
+}
+
+/// The node's steps, as calls of the library's `step NAME FUNCTION ARGS…`.
+fn steps(lab: &Lab, node: &Node) -> Vec<String> {
+    let mut steps = vec![
+        "step kernel-modules load_modules".to_string(),
+        "step sysctls apply_sysctls".into(),
+        "step swap disable_swap".into(),
+    ];
+    if node.arch == crate::model::Arch::Arm64 {
+        steps.push("step memory-cgroup ensure_memory_cgroup".into());
+    }
+    steps.push("step distribution-packages install_distribution_packages".into());
+    for (name, key, line) in repositories(lab) {
+        steps.push(format!("step repository-{name} add_repository {name} {} {}", quote(&key), quote(&line)));
+    }
+    steps.push("step kubernetes-packages install_kubernetes_packages".into());
+    for disk in node.disks.iter().filter(|d| d.usage == DiskUse::Data) {
+        let fs = disk.fs.as_ref().map_or("ext4", |f| f.value.keyword());
+        let mount = disk.mount.as_ref().map_or("", |m| m.value.as_str());
+        steps.push(format!(
+            "step data-disk-{} data_disk {} {} {fs}",
+            mount.trim_start_matches('/').replace('/', "-"),
+            quote(&disk.path.value),
+            quote(mount)
+        ));
+    }
+    if !super::host::exports(lab, node).is_empty() {
+        steps.push("step nfs-server serve_nfs".into());
+    }
+    steps.push("step containerd configure_containerd".into());
+    steps.push("step kubelet enable_kubelet".into());
+    if node.is_control_plane() && lab.network.vip.as_ref().is_some_and(|v| v.via == VipProvider::Keepalived) {
+        steps.push("step keepalived-haproxy keepalived_and_haproxy".into());
+    }
+    steps.push(format!("step membership membership  # {}", membership_note(lab, node)));
+    steps
+}
+
+fn membership_note(lab: &Lab, node: &Node) -> &'static str {
+    match (role(lab, node), node.role) {
+        ("init", _) => "kubeadm init if no control plane answers, else join as a control plane",
+        ("control-plane", _) => "wait for the endpoint, then join as a control plane",
+        (_, Role::Storage) => "wait for the endpoint, then join (as a tainted storage node)",
+        _ => "wait for the endpoint, then join as a worker",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn quoting_survives_single_quotes() {
+        assert_eq!(super::quote("a'b"), r"'a'\''b'");
+        assert_eq!(super::array(["x", "y z"]), "('x' 'y z')");
+    }
+}

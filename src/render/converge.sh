@@ -1,0 +1,394 @@
+# ---- the converge library: the same on every node; the node's facts are above, its steps below ----
+#
+# Every path is under ${HLC_ROOT:-} so the script runs on a fake root in tests; every program is
+# called by name through PATH. Each step logs its name; a failing step ends the run with a
+# non-zero status naming it, which cloud-init reports (`cloud-init status --long`).
+
+readonly ROOT="${HLC_ROOT:-}"
+readonly LOG="$ROOT/var/log/hlc-converge.log"
+readonly APPLIED="$ROOT/var/lib/hlc/applied"
+readonly RESUME_HOOK="$ROOT/var/lib/cloud/scripts/per-boot/hlc-converge"
+readonly RUN_DIR="$ROOT/run/hlc"
+readonly APT_LOCK_TIMEOUT="${HLC_APT_LOCK_TIMEOUT:-600}"
+readonly FETCH_ATTEMPTS="${HLC_FETCH_ATTEMPTS:-5}"
+readonly WAIT_ATTEMPTS="${HLC_WAIT_ATTEMPTS:-180}"
+readonly WAIT_INTERVAL=10
+CURRENT_STEP="start"
+
+log() {
+    local line
+    line="$(date -u +%Y-%m-%dT%H:%M:%SZ) hlc-converge[$NODE]: $*"
+    printf '%s\n' "$line" >&2
+    printf '%s\n' "$line" >>"$LOG"
+    if command -v logger >/dev/null 2>&1; then
+        logger -t hlc-converge -- "$*" || true
+    fi
+}
+
+on_exit() {
+    local status=$?
+    rm -rf "$RUN_DIR"
+    if [ "$status" -ne 0 ]; then
+        log "step '$CURRENT_STEP' FAILED (exit status $status)"
+    fi
+    exit "$status"
+}
+
+# step NAME FUNCTION [ARGS...]: runs one idempotent step, logging its start and end.
+step() {
+    CURRENT_STEP="$1"
+    shift
+    log "step '$CURRENT_STEP': start"
+    "$@"
+    log "step '$CURRENT_STEP': done"
+}
+
+# retry WHAT COMMAND [ARGS...]: network fetches and apt runs, with back-off (5, 10, 20, 40 s …).
+retry() {
+    local what="$1" attempt=1 delay=5
+    shift
+    until "$@"; do
+        if [ "$attempt" -ge "$FETCH_ATTEMPTS" ]; then
+            log "$what: failed $attempt times, giving up"
+            return 1
+        fi
+        log "$what: attempt $attempt failed, retrying in ${delay}s"
+        sleep "$delay"
+        attempt=$((attempt + 1))
+        delay=$((delay * 2))
+    done
+}
+
+# Every apt call waits for the package manager's lock (first-boot unattended-upgrades holds it).
+apt_get() {
+    DEBIAN_FRONTEND=noninteractive apt-get -q -y -o "DPkg::Lock::Timeout=$APT_LOCK_TIMEOUT" \
+        -o Dpkg::Options::=--force-confold "$@"
+}
+
+apt_mark() {
+    apt-mark -o "DPkg::Lock::Timeout=$APT_LOCK_TIMEOUT" "$@" >/dev/null
+}
+
+# installed_version PACKAGE: the installed version, or nothing.
+installed_version() {
+    { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null || true; } | sed -n 's/^install ok installed //p'
+}
+
+APT_UPDATED=0
+apt_update_once() {
+    if [ "$APT_UPDATED" -eq 0 ]; then
+        retry "apt-get update" apt_get update
+        APT_UPDATED=1
+    fi
+}
+
+# ---- what was applied: a digest per managed file, so a re-run restarts only what changed ----
+
+digest_of() {
+    sha256sum "$ROOT$1" | cut -d' ' -f1
+}
+
+record_of() {
+    printf '%s/%s' "$APPLIED" "$(printf '%s' "$1" | tr '/' '_')"
+}
+
+# changed PATH: whether the file differs from what was last applied (or was never applied).
+changed() {
+    local record
+    record="$(record_of "$1")"
+    [ ! -f "$record" ] || [ "$(cat "$record")" != "$(digest_of "$1")" ]
+}
+
+mark_applied() {
+    mkdir -p "$APPLIED"
+    digest_of "$1" >"$(record_of "$1")"
+}
+
+# restart_if_changed PATH SERVICE ACTION: `systemctl ACTION SERVICE` when PATH changed.
+restart_if_changed() {
+    if changed "$1"; then
+        log "$1 changed: $2 $3"
+        systemctl "$3" "$2"
+        mark_applied "$1"
+    fi
+}
+
+# ---- membership ----
+
+# What kubeadm itself leaves behind at init and join (never a file the seed writes).
+is_member() {
+    [ -f "$ROOT/var/lib/kubelet/config.yaml" ]
+}
+
+answers() {
+    curl -ksf --max-time 5 "https://$1/livez" >/dev/null 2>&1
+}
+
+# Whether a cluster already answers: at the endpoint or at any other control plane.
+cluster_answers() {
+    local server
+    for server in "$ENDPOINT" "${OTHER_CONTROL_PLANES[@]}"; do
+        if answers "$server"; then
+            log "a control plane answers at https://$server/livez"
+            return 0
+        fi
+    done
+    return 1
+}
+
+wait_for_endpoint() {
+    local attempt=1
+    until answers "$ENDPOINT"; do
+        if [ "$attempt" -ge "$WAIT_ATTEMPTS" ]; then
+            log "nothing answers at https://$ENDPOINT/livez after $attempt attempts: boot the first control plane ($INIT_NODE) first"
+            return 1
+        fi
+        log "waiting for the control plane at https://$ENDPOINT/livez (attempt $attempt of $WAIT_ATTEMPTS)"
+        sleep "$WAIT_INTERVAL"
+        attempt=$((attempt + 1))
+    done
+}
+
+# kubeadm_config SOURCE: the config with the bootstrap token filled in, in a 0600 file under /run.
+kubeadm_config() {
+    local token
+    mkdir -p "$RUN_DIR"
+    chmod 0700 "$RUN_DIR"
+    token="$(cat "$ROOT$TOKEN_FILE")"
+    (umask 077 && sed "s/@HLC_BOOTSTRAP_TOKEN@/$token/" "$ROOT$1" >"$RUN_DIR/kubeadm.yaml")
+    printf '%s' "$RUN_DIR/kubeadm.yaml"
+}
+
+# ---- steps shared by every node ----
+
+load_modules() {
+    local module
+    for module in "${MODULES[@]}"; do
+        modprobe "$module"
+    done
+}
+
+apply_sysctls() {
+    sysctl -q -p "$ROOT$SYSCTL_FILE" >/dev/null
+}
+
+disable_swap() {
+    swapoff -a
+    if [ -f "$ROOT/etc/fstab" ] && grep -Eq '^[^#].*[[:space:]]swap[[:space:]]' "$ROOT/etc/fstab"; then
+        sed -ri '/\sswap\s/s/^#?/#/' "$ROOT/etc/fstab"
+        log "swap entries in /etc/fstab commented out"
+    fi
+}
+
+# Raspberry Pi kernels boot with the memory cgroup off; kubeadm's preflight then fails.
+ensure_memory_cgroup() {
+    local cmdline="$ROOT/boot/firmware/cmdline.txt"
+    if grep -qw memory "$ROOT/sys/fs/cgroup/cgroup.controllers" 2>/dev/null; then
+        return 0
+    fi
+    if ! grep -q 'Raspberry Pi' "$ROOT/proc/device-tree/model" 2>/dev/null; then
+        log "the memory cgroup controller is not enabled and this is not a Raspberry Pi: enable it on the kernel command line"
+        return 1
+    fi
+    # Ubuntu and Raspberry Pi OS from bookworm on: /boot/firmware; older images: /boot.
+    [ -f "$cmdline" ] || cmdline="$ROOT/boot/cmdline.txt"
+    if [ ! -f "$cmdline" ]; then
+        log "no cmdline.txt in /boot/firmware or /boot"
+        return 1
+    fi
+    if grep -qw 'cgroup_enable=memory' "$cmdline"; then
+        log "$cmdline enables the memory cgroup but the running kernel does not have it: reboot"
+        return 1
+    fi
+    sed -i '1 s/$/ cgroup_enable=memory cgroup_memory=1/' "$cmdline"
+    mkdir -p "$(dirname "$RESUME_HOOK")"
+    printf '#!/bin/sh\n# hlc: finish converging after the reboot that enabled the memory cgroup\nexec /etc/hlc/converge\n' >"$RESUME_HOOK"
+    chmod 0755 "$RESUME_HOOK"
+    log "added the memory cgroup to $cmdline; rebooting, converge continues after the reboot"
+    systemctl --no-block reboot
+    exit 0
+}
+
+install_distribution_packages() {
+    local package missing=()
+    for package in "${DISTRIBUTION_PACKAGES[@]}"; do
+        [ -n "$(installed_version "$package")" ] || missing+=("$package")
+    done
+    if [ "${#missing[@]}" -eq 0 ]; then
+        return 0
+    fi
+    log "installing ${missing[*]}"
+    apt_update_once
+    retry "apt-get install" apt_get install --no-install-recommends "${missing[@]}"
+}
+
+# add_repository NAME KEY_URL LINE: an apt source and its key, rewritten only when they differ.
+add_repository() {
+    local list="$ROOT/etc/apt/sources.list.d/$1.list" keyring="$ROOT/etc/apt/keyrings/$1.gpg"
+    local line="deb [signed-by=/etc/apt/keyrings/$1.gpg] $3"
+    if [ -s "$keyring" ] && [ -f "$list" ] && [ "$(cat "$list")" = "$line" ]; then
+        return 0
+    fi
+    mkdir -p "$ROOT/etc/apt/keyrings" "$ROOT/etc/apt/sources.list.d"
+    chmod 0755 "$ROOT/etc/apt/keyrings"
+    mkdir -p "$RUN_DIR"
+    retry "download of $2" curl -fsSL --max-time 60 -o "$RUN_DIR/$1.key" "$2"
+    gpg --dearmor --yes -o "$keyring" "$RUN_DIR/$1.key"
+    chmod 0644 "$keyring"
+    printf '%s\n' "$line" >"$list"
+    APT_UPDATED=0
+    log "apt repository $1: $3"
+}
+
+# Kubernetes packages at the pinned version; a member keeps its version (upgrades are day 2).
+install_kubernetes_packages() {
+    local package installed wanted=() held=()
+    for package in kubelet kubeadm kubectl; do
+        installed="$(installed_version "$package")"
+        case "$installed" in
+        "$KUBERNETES_VERSION"-*) ;;
+        "")
+            wanted+=("$package=$KUBERNETES_VERSION-*")
+            ;;
+        *)
+            if is_member; then
+                log "version change pending: $package $installed is installed, the seed pins $KUBERNETES_VERSION: see hlc diff"
+            else
+                held+=("$package")
+                wanted+=("$package=$KUBERNETES_VERSION-*")
+            fi
+            ;;
+        esac
+    done
+    if [ -n "$CONTAINERD_PACKAGE" ] && [ -z "$(installed_version "${CONTAINERD_PACKAGE%%=*}")" ]; then
+        wanted+=("$CONTAINERD_PACKAGE")
+    fi
+    if [ "${#wanted[@]}" -eq 0 ]; then
+        return 0
+    fi
+    log "installing ${wanted[*]}"
+    if [ "${#held[@]}" -gt 0 ]; then
+        apt_mark unhold "${held[@]}"
+    fi
+    apt_update_once
+    retry "apt-get install" apt_get install --no-install-recommends "${wanted[@]}"
+    apt_mark hold kubelet kubeadm kubectl ${CONTAINERD_PACKAGE:+"${CONTAINERD_PACKAGE%%=*}"}
+}
+
+# data_disk DEVICE MOUNT FS: format only a disk with no filesystem, mount it, and insist that
+# the mount point is that device (else NFS would export the root filesystem).
+data_disk() {
+    local device="$ROOT$1" mount="$ROOT$2" fs="$3" found
+    if [ ! -e "$device" ]; then
+        log "data disk $1 is missing"
+        return 1
+    fi
+    if [ -z "$(blkid -o value -s TYPE "$device" || true)" ]; then
+        log "formatting $1 as $fs (it has no filesystem)"
+        "mkfs.$fs" "$device"
+    fi
+    if ! grep -q "^$1 " "$ROOT/etc/fstab" 2>/dev/null; then
+        printf '%s %s %s defaults,nofail 0 2\n' "$1" "$2" "$fs" >>"$ROOT/etc/fstab"
+    fi
+    mkdir -p "$mount"
+    if ! mountpoint -q "$mount"; then
+        mount "$device" "$mount"
+    fi
+    found="$(findmnt -n -o SOURCE --mountpoint "$mount" || true)"
+    if [ "$(readlink -f "$found")" != "$(readlink -f "$device")" ]; then
+        log "$2 is mounted from '${found:-nothing}', not $1"
+        return 1
+    fi
+}
+
+serve_nfs() {
+    local directory
+    for directory in "${NFS_DIRECTORIES[@]}"; do
+        mkdir -p "$ROOT$directory"
+    done
+    systemctl enable --now nfs-server
+    if changed "$EXPORTS_FILE"; then
+        exportfs -ra
+        mark_applied "$EXPORTS_FILE"
+    fi
+}
+
+configure_containerd() {
+    systemctl enable containerd
+    restart_if_changed "$CONTAINERD_CONFIG" containerd restart
+}
+
+enable_kubelet() {
+    systemctl enable kubelet
+}
+
+keepalived_and_haproxy() {
+    systemctl enable haproxy keepalived
+    restart_if_changed /etc/haproxy/haproxy.cfg haproxy reload-or-restart
+    restart_if_changed /etc/keepalived/keepalived.conf keepalived reload-or-restart
+}
+
+# kube_vip_kubeconfig FILE: the host file kube-vip's pod mounts as its kubeconfig (the hostPath;
+# inside the pod it stays admin.conf). During `kubeadm init` only super-admin.conf has rights.
+kube_vip_kubeconfig() {
+    local manifest="$ROOT/etc/kubernetes/manifests/kube-vip.yaml"
+    if [ -f "$manifest" ]; then
+        sed -i -E "s#^([[:space:]]*path: )/etc/kubernetes/(super-)?admin\.conf\$#\1/etc/kubernetes/$1#" "$manifest"
+    fi
+}
+
+kubeadm_init() {
+    local config
+    config="$(kubeadm_config "$INIT_CONFIG")"
+    [ "$VIP_KIND" != kube-vip ] || kube_vip_kubeconfig super-admin.conf
+    log "no control plane answers: kubeadm init"
+    kubeadm init --config "$config"
+    [ "$VIP_KIND" != kube-vip ] || kube_vip_kubeconfig admin.conf
+}
+
+kubeadm_join() {
+    local config
+    config="$(kubeadm_config "$JOIN_CONFIG")"
+    # A re-imaged first control plane: its seed holds a kubelet.conf for init; join makes its own.
+    if [ -f "$ROOT/etc/kubernetes/kubelet.conf" ] && [ "$ROLE" = init ]; then
+        rm -f "$ROOT/etc/kubernetes/kubelet.conf"
+    fi
+    log "kubeadm join via $ENDPOINT"
+    kubeadm join --config "$config"
+}
+
+membership() {
+    if is_member; then
+        log "already a member of the cluster: no init or join"
+        [ "$VIP_KIND" != kube-vip ] || kube_vip_kubeconfig admin.conf
+        if changed "$KUBEADM_CONFIG"; then
+            log "$KUBEADM_CONFIG changed: kubeadm does not re-read it on a member; see hlc diff"
+            mark_applied "$KUBEADM_CONFIG"
+        fi
+        return 0
+    fi
+    if [ "$ROLE" = init ] && ! cluster_answers; then
+        kubeadm_init
+    else
+        wait_for_endpoint
+        kubeadm_join
+    fi
+    mark_applied "$KUBEADM_CONFIG"
+}
+
+finish() {
+    if [ -f "$RESUME_HOOK" ]; then
+        rm -f "$RESUME_HOOK"
+        log "removed the after-reboot hook"
+    fi
+    CURRENT_STEP="finish"
+    log "converged"
+}
+
+main() {
+    mkdir -p "$(dirname "$LOG")"
+    trap on_exit EXIT
+    log "converging $NODE ($ROLE), cloud-init instance $(cat "$ROOT/var/lib/cloud/data/instance-id" 2>/dev/null || echo unknown)"
+    steps
+    finish
+}

@@ -1,0 +1,453 @@
+//! Runs every node's generated `/etc/hlc/converge` off-node: on a fake root (`HLC_ROOT`) laid
+//! down from the node's own user-data, with `tests/support/converge-stub.sh` standing in for every
+//! program it calls (apt, curl, kubeadm, systemctl …) and only an allow-list of real coreutils on
+//! `PATH`. Each scenario of spec section 6 asserts the recorded calls and the files left behind.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::{built, root, run_tool, tree_files, valid_documents};
+
+/// The programs converge calls that the stub simulates.
+const STUBBED: &[&str] = &[
+    "apt-get",
+    "apt-mark",
+    "dpkg-query",
+    "curl",
+    "gpg",
+    "kubeadm",
+    "systemctl",
+    "modprobe",
+    "sysctl",
+    "swapoff",
+    "logger",
+    "exportfs",
+    "sleep",
+    "blkid",
+    "mkfs.ext4",
+    "mkfs.xfs",
+    "mount",
+    "mountpoint",
+    "findmnt",
+];
+/// Real programs allowed on the test PATH: text and file tools that touch only their arguments.
+const REAL: &[&str] = &[
+    "cat",
+    "chmod",
+    "cp",
+    "cut",
+    "date",
+    "dirname",
+    "basename",
+    "grep",
+    "head",
+    "mkdir",
+    "mv",
+    "printf",
+    "readlink",
+    "rm",
+    "sed",
+    "sha256sum",
+    "touch",
+    "tr",
+];
+
+/// One node's converge script on a fake root, with a simulated world around it.
+struct FakeNode {
+    label: String,
+    root: tempfile::TempDir,
+    sim: tempfile::TempDir,
+    path: PathBuf,
+    _bin: tempfile::TempDir,
+}
+
+/// What one run did.
+struct Run {
+    status: i32,
+    stderr: String,
+    calls: Vec<String>,
+}
+
+impl Run {
+    fn count(&self, prefix: &str) -> usize {
+        self.calls.iter().filter(|c| c.starts_with(prefix)).count()
+    }
+
+    /// Service restarts and reloads (`systemctl restart|reload|reload-or-restart`).
+    fn restarts(&self) -> Vec<&String> {
+        self.calls
+            .iter()
+            .filter(|c| ["systemctl restart", "systemctl reload"].iter().any(|p| c.starts_with(p)))
+            .collect()
+    }
+}
+
+impl FakeNode {
+    /// The node's files as its user-data writes them, a swap line in fstab, its data disks as
+    /// device files, and a kernel with the memory cgroup.
+    fn new(out: &Path, node: &str, label: &str) -> FakeNode {
+        let root = tempfile::tempdir().unwrap();
+        let user_data = std::fs::read_to_string(out.join(format!("nodes/{node}/nocloud/user-data"))).unwrap();
+        let config: serde_yaml::Value = serde_yaml::from_str(&user_data).unwrap();
+        for file in config["write_files"].as_sequence().unwrap() {
+            let target = root.path().join(file["path"].as_str().unwrap().trim_start_matches('/'));
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::write(&target, file["content"].as_str().unwrap()).unwrap();
+            let mode = u32::from_str_radix(file["permissions"].as_str().unwrap(), 8).unwrap();
+            std::fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(mode)).unwrap();
+        }
+        assert_eq!(
+            config["runcmd"],
+            serde_yaml::from_str::<serde_yaml::Value>("[[/etc/hlc/converge]]").unwrap(),
+            "{label}: runcmd runs converge alone"
+        );
+        write(root.path(), "etc/fstab", "UUID=1 / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n");
+        write(root.path(), "sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory hugetlb pids\n");
+        let script = std::fs::read_to_string(root.path().join("etc/hlc/converge")).unwrap();
+        for line in script.lines().filter(|l| l.trim_start().starts_with("step data-disk")) {
+            let device = line.split('\'').nth(1).unwrap();
+            write(root.path(), device.trim_start_matches('/'), "");
+        }
+        let bin = tempfile::tempdir().unwrap();
+        let stub = root_path("tests/support/converge-stub.sh");
+        for program in STUBBED {
+            std::os::unix::fs::symlink(&stub, bin.path().join(program)).unwrap();
+        }
+        for program in REAL {
+            let real = ["/usr/bin", "/bin"].iter().map(|d| Path::new(d).join(program)).find(|p| p.exists()).unwrap();
+            std::os::unix::fs::symlink(real, bin.path().join(program)).unwrap();
+        }
+        let path = bin.path().to_path_buf();
+        FakeNode { label: label.to_string(), root, sim: tempfile::tempdir().unwrap(), path, _bin: bin }
+    }
+
+    fn sim(&self, name: &str, content: &str) {
+        write(self.sim.path(), name, content);
+    }
+
+    fn file(&self, path: &str) -> Option<String> {
+        std::fs::read_to_string(self.root.path().join(path)).ok()
+    }
+
+    fn run(&self) -> Run {
+        let _ = std::fs::remove_file(self.sim.path().join("calls"));
+        let output = Command::new("/bin/bash")
+            .arg(self.root.path().join("etc/hlc/converge"))
+            .env_clear()
+            .env("PATH", &self.path)
+            .env("HLC_ROOT", self.root.path())
+            .env("HLC_SIM", self.sim.path())
+            .env("HLC_WAIT_ATTEMPTS", "6")
+            .output()
+            .unwrap();
+        let calls = std::fs::read_to_string(self.sim.path().join("calls")).unwrap_or_default();
+        Run {
+            status: output.status.code().unwrap_or(-1),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            calls: calls.lines().map(String::from).collect(),
+        }
+    }
+
+    /// Runs and asserts success.
+    fn converge(&self) -> Run {
+        let run = self.run();
+        assert_eq!(run.status, 0, "{}: converge failed:\n{}", self.label, run.stderr);
+        run
+    }
+}
+
+fn write(dir: &Path, path: &str, content: &str) {
+    let target = dir.join(path);
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    std::fs::write(target, content).unwrap();
+}
+
+fn root_path(path: &str) -> PathBuf {
+    root().join(path)
+}
+
+/// (document, out dir, node, role in the script) for every node of every valid document.
+fn nodes() -> Vec<(String, PathBuf, String, String)> {
+    let mut nodes = Vec::new();
+    for input in valid_documents() {
+        let out = built(&input).join("out");
+        for script in tree_files(&out, "etc/hlc/converge") {
+            let node = script.split('/').nth(1).unwrap().to_string();
+            let text = std::fs::read_to_string(out.join(&script)).unwrap();
+            let role = text.lines().find_map(|l| l.strip_prefix("readonly ROLE=")).unwrap().trim_matches('\'');
+            nodes.push((input.clone(), out.clone(), node, role.to_string()));
+        }
+    }
+    assert!(nodes.len() >= 20, "every valid document's nodes: {}", nodes.len());
+    nodes
+}
+
+fn kubeadm_calls(run: &Run) -> Vec<&String> {
+    run.calls.iter().filter(|c| c.starts_with("kubeadm ")).collect()
+}
+
+#[test]
+fn every_converge_script_passes_shellcheck() {
+    let mut failures = Vec::new();
+    for input in valid_documents() {
+        let out = built(&input).join("out");
+        let scripts = tree_files(&out, "etc/hlc/converge");
+        assert!(!scripts.is_empty(), "{input}: no converge script");
+        let mut args = vec!["--shell=bash", "--severity=style"];
+        args.extend(scripts.iter().map(String::as_str));
+        let (ok, text) = run_tool("shellcheck", &args, &out);
+        if !ok {
+            failures.push(format!("{input}:\n{text}"));
+        }
+    }
+    let (ok, text) = run_tool("shellcheck", &["--severity=style", "tests/support/converge-stub.sh"], &root());
+    assert!(ok, "the stub: {text}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn shellcheck_catches_a_broken_script() {
+    let input = "homelab.kdl";
+    let out = built(input).join("out");
+    let script = std::fs::read_to_string(out.join("nodes/node1/etc/hlc/converge")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken"), script.replace("\"$ROOT$1\"", "$ROOT$1")).unwrap();
+    let (ok, _) = run_tool("shellcheck", &["--shell=bash", "broken"], dir.path());
+    assert!(!ok, "an unquoted expansion must fail shellcheck");
+}
+
+/// Scenarios 1 and 4: a fresh first control plane with nothing at the endpoint initialises
+/// once; every other fresh node waits for the endpoint and joins once; a re-run changes nothing.
+#[test]
+fn fresh_nodes_init_or_join_once_and_reruns_change_nothing() {
+    for (input, out, node, role) in nodes() {
+        let fake = FakeNode::new(&out, &node, &format!("{input} {node}"));
+        if role != "init" {
+            fake.sim("endpoint-up-after", "2");
+        }
+        let first = fake.converge();
+        let expected = if role == "init" { "kubeadm init --config" } else { "kubeadm join --config" };
+        let kubeadm = kubeadm_calls(&first);
+        assert_eq!(kubeadm.len(), 1, "{input} {node}: {kubeadm:?}");
+        assert!(kubeadm[0].starts_with(expected), "{input} {node}: {kubeadm:?}");
+        if role != "init" {
+            assert_eq!(first.count("sleep 10"), 2, "{input} {node}: waited twice for the endpoint");
+        }
+        let holds: Vec<&String> =
+            first.calls.iter().filter(|c| c.starts_with("apt-mark") && c.contains(" hold ")).collect();
+        assert_eq!(holds.len(), 1, "{input} {node}: packages held: {holds:?}");
+        assert!(holds[0].ends_with("hold kubelet kubeadm kubectl") || holds[0].ends_with("kubectl containerd.io"));
+        let apt = || first.calls.iter().filter(|c| c.starts_with("apt-get") || c.starts_with("apt-mark"));
+        assert!(apt().count() >= 3 && apt().all(|c| c.contains("DPkg::Lock::Timeout=")), "every apt call waits");
+        assert!(first.calls.contains(&"systemctl restart containerd".to_string()), "{input} {node}");
+        assert!(first.calls.contains(&"swapoff -a".to_string()));
+        assert!(first.calls.contains(&"modprobe br_netfilter".to_string()));
+        assert!(fake.file("etc/fstab").unwrap().contains("#/swap.img none swap"), "{input} {node}: swap commented out");
+        assert!(fake.file("var/lib/kubelet/config.yaml").is_some());
+        assert!(fake.file("run/hlc/kubeadm.yaml").is_none(), "{input} {node}: the filled config is removed");
+        let log = fake.file("var/log/hlc-converge.log").unwrap();
+        assert!(log.contains("step 'membership': done") && log.contains("converged"), "{input} {node}: {log}");
+        let version = script_fact(&fake, "KUBERNETES_VERSION");
+        let installed = std::fs::read_to_string(fake.sim.path().join("installed")).unwrap();
+        for package in ["kubelet", "kubeadm", "kubectl"] {
+            assert!(installed.contains(&format!("{package} {version}-")), "{input} {node}: {installed}");
+        }
+
+        let again = fake.converge();
+        assert!(kubeadm_calls(&again).is_empty(), "{input} {node}: {:?}", again.calls);
+        assert!(again.restarts().is_empty(), "{input} {node}: {:?}", again.restarts());
+        assert_eq!(again.count("apt-get"), 0, "{input} {node}: nothing to install");
+        assert_eq!(again.count("curl"), 0, "{input} {node}: a member probes and downloads nothing");
+    }
+}
+
+fn script_fact(fake: &FakeNode, name: &str) -> String {
+    let script = fake.file("etc/hlc/converge").unwrap();
+    let prefix = format!("readonly {name}=");
+    script.lines().find_map(|l| l.strip_prefix(&prefix)).unwrap().trim_matches('\'').to_string()
+}
+
+/// Scenario 2: a re-imaged first control plane finds the cluster and joins it as a control
+/// plane; it never runs `kubeadm init` (which would create a second cluster).
+#[test]
+fn a_reimaged_first_control_plane_joins() {
+    for (input, out, node, role) in nodes().into_iter().filter(|n| n.3 == "init") {
+        let fake = FakeNode::new(&out, &node, &format!("{input} {node}"));
+        fake.sim("endpoint-up", "");
+        let run = fake.converge();
+        let kubeadm = kubeadm_calls(&run);
+        assert_eq!(kubeadm.len(), 1, "{input} {node} ({role}): {kubeadm:?}");
+        assert!(kubeadm[0].starts_with("kubeadm join --config"), "{input} {node}: {kubeadm:?}");
+        let config = fake.file("etc/kubernetes/hlc/join.yaml").unwrap();
+        assert!(config.contains("controlPlane:"), "{input} {node}: joins as a control plane");
+    }
+}
+
+/// kube-vip on the first control plane reads super-admin.conf exactly while `kubeadm init` runs.
+#[test]
+fn kube_vip_uses_super_admin_only_during_init() {
+    let out = built("homelab.kdl").join("out");
+    let fake = FakeNode::new(&out, "node1", "homelab.kdl node1");
+    let run = fake.converge();
+    let during = "kube-vip reads /etc/kubernetes/super-admin.conf mounted at /etc/kubernetes/admin.conf";
+    assert!(run.calls.contains(&during.to_string()), "{:?}", run.calls);
+    let manifest = fake.file("etc/kubernetes/manifests/kube-vip.yaml").unwrap();
+    assert!(manifest.contains("/etc/kubernetes/admin.conf") && !manifest.contains("super-admin"));
+}
+
+/// Scenario 3 without an answer: a joining node gives up after its bounded wait, naming the
+/// step and the node to boot first, and joins nothing.
+#[test]
+fn a_join_without_a_control_plane_fails_naming_the_step() {
+    let out = built("homelab.kdl").join("out");
+    let fake = FakeNode::new(&out, "node4", "homelab.kdl node4");
+    let run = fake.run();
+    assert_ne!(run.status, 0);
+    assert!(kubeadm_calls(&run).is_empty());
+    assert!(run.stderr.contains("step 'membership' FAILED"), "{}", run.stderr);
+    assert!(run.stderr.contains("boot the first control plane (node1) first"), "{}", run.stderr);
+    assert_eq!(run.count("sleep 10"), 5);
+}
+
+/// Scenario 5: a new seed changes the containerd config of a member: containerd restarts, and
+/// nothing else does.
+#[test]
+fn a_changed_containerd_config_restarts_only_containerd() {
+    for (input, out, node, role) in nodes() {
+        let fake = FakeNode::new(&out, &node, &format!("{input} {node}"));
+        if role != "init" {
+            fake.sim("endpoint-up", "");
+        }
+        fake.converge();
+        let config = fake.root.path().join("etc/containerd/config.toml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(&config, text + "# a new seed\n").unwrap();
+        let run = fake.converge();
+        assert_eq!(run.restarts(), vec!["systemctl restart containerd"], "{input} {node}");
+        assert!(kubeadm_calls(&run).is_empty(), "{input} {node}");
+    }
+}
+
+/// A member whose seed pins another Kubernetes version keeps its packages and says so.
+#[test]
+fn a_version_change_on_a_member_is_left_pending() {
+    let out = built("homelab.kdl").join("out");
+    let fake = FakeNode::new(&out, "node1", "homelab.kdl node1");
+    fake.converge();
+    let installed = fake.sim.path().join("installed");
+    let text = std::fs::read_to_string(&installed).unwrap();
+    std::fs::write(&installed, text.replace("kubeadm 1.36.2-", "kubeadm 1.35.4-")).unwrap();
+    let run = fake.converge();
+    assert_eq!(run.count("apt-get"), 0, "{:?}", run.calls);
+    assert!(run.stderr.contains("version change pending: kubeadm 1.35.4-"), "{}", run.stderr);
+    assert!(run.stderr.contains("see hlc diff"));
+}
+
+/// Scenario 6: the dpkg lock held for the first attempts is waited out; a download that always
+/// fails ends the run with an error naming the step.
+#[test]
+fn apt_lock_is_retried_and_a_failing_download_names_its_step() {
+    let out = built("homelab.kdl").join("out");
+    let fake = FakeNode::new(&out, "node1", "homelab.kdl node1");
+    fake.sim("apt-locked", "2");
+    let run = fake.converge();
+    assert!(run.count("sleep 5") >= 1 && run.count("sleep 10") >= 1, "back-off: {:?}", run.calls);
+    assert_eq!(kubeadm_calls(&run).len(), 1);
+
+    let fake = FakeNode::new(&out, "node1", "homelab.kdl node1");
+    fake.sim("downloads-fail", "");
+    let run = fake.run();
+    assert_ne!(run.status, 0);
+    assert!(run.stderr.contains("step 'repository-docker' FAILED"), "{}", run.stderr);
+    assert_eq!(run.count("curl -fsSL"), 5, "five attempts: {:?}", run.calls);
+    assert!(kubeadm_calls(&run).is_empty());
+    let log = fake.file("var/log/hlc-converge.log").unwrap();
+    assert!(log.contains("step 'repository-docker' FAILED"), "{log}");
+    assert!(log.contains("step 'swap': done"), "what came before took effect: {log}");
+}
+
+/// Data disks: formatted only when blank, mounted, in fstab; never formatted twice; Ceph
+/// disks never touched.
+#[test]
+fn data_disks_are_formatted_once_and_mounted() {
+    let out = built("homelab.kdl").join("out");
+    let fake = FakeNode::new(&out, "backup1", "homelab.kdl backup1");
+    fake.sim("endpoint-up", "");
+    let run = fake.converge();
+    let device = "/dev/disk/by-id/ata-HDD_4T_E5";
+    let mkfs: Vec<&String> = run.calls.iter().filter(|c| c.starts_with("mkfs.")).collect();
+    assert_eq!(mkfs.len(), 1, "{mkfs:?}");
+    assert!(mkfs[0].starts_with("mkfs.xfs ") && mkfs[0].ends_with(device));
+    assert!(fake.file("etc/fstab").unwrap().contains(&format!("{device} /tank xfs defaults,nofail 0 2")));
+    assert!(fake.root.path().join("tank/k8s").is_dir(), "the export directory on the data disk");
+    let install = run.calls.iter().position(|c| c.starts_with("apt-get") && c.contains("xfsprogs")).unwrap();
+    assert!(install < run.calls.iter().position(|c| c.starts_with("mkfs.")).unwrap(), "xfsprogs before mkfs");
+    let again = fake.converge();
+    assert_eq!(again.count("mkfs."), 0);
+    assert_eq!(again.count("mount "), 0);
+}
+
+/// A mount point held by another device is an error, not silently the root disk.
+#[test]
+fn a_data_disk_mounted_from_elsewhere_fails() {
+    let out = built("homelab.kdl").join("out");
+    let fake = FakeNode::new(&out, "backup1", "homelab.kdl backup1");
+    fake.sim("endpoint-up", "");
+    fake.sim(
+        &format!("mounts/{}", fake.root.path().join("tank").display().to_string().replace('/', "_")),
+        "/dev/sda2\n",
+    );
+    let run = fake.run();
+    assert_ne!(run.status, 0);
+    assert!(run.stderr.contains("step 'data-disk-tank' FAILED"), "{}", run.stderr);
+    assert!(run.stderr.contains("is mounted from '/dev/sda2'"), "{}", run.stderr);
+}
+
+/// Scenario 7: a Raspberry Pi without the memory cgroup gets it on the kernel command line and
+/// reboots once; converge continues after the reboot.
+#[test]
+fn a_raspberry_pi_enables_the_memory_cgroup_and_reboots_once() {
+    let mut seen = 0;
+    for (input, out, node, role) in nodes() {
+        let script = std::fs::read_to_string(out.join(format!("nodes/{node}/etc/hlc/converge"))).unwrap();
+        if !script.contains("step memory-cgroup") {
+            continue;
+        }
+        seen += 1;
+        let fake = FakeNode::new(&out, &node, &format!("{input} {node}"));
+        if role != "init" {
+            fake.sim("endpoint-up", "");
+        }
+        write(fake.root.path(), "sys/fs/cgroup/cgroup.controllers", "cpuset cpu io pids\n");
+        write(fake.root.path(), "proc/device-tree/model", "Raspberry Pi 5 Model B Rev 1.0\0");
+        write(fake.root.path(), "boot/firmware/cmdline.txt", "console=serial0,115200 root=LABEL=writable rootwait\n");
+        let first = fake.converge();
+        assert!(first.calls.contains(&"systemctl --no-block reboot".to_string()), "{input} {node}");
+        assert!(kubeadm_calls(&first).is_empty());
+        let cmdline = fake.file("boot/firmware/cmdline.txt").unwrap();
+        assert_eq!(
+            cmdline,
+            "console=serial0,115200 root=LABEL=writable rootwait cgroup_enable=memory cgroup_memory=1\n"
+        );
+        assert!(fake.file("var/lib/cloud/scripts/per-boot/hlc-converge").is_some(), "resumes after the reboot");
+
+        write(fake.root.path(), "sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n");
+        let second = fake.converge();
+        assert_eq!(kubeadm_calls(&second).len(), 1, "{input} {node}: {:?}", second.calls);
+        assert_eq!(second.count("systemctl --no-block reboot"), 0);
+        assert_eq!(fake.file("boot/firmware/cmdline.txt").unwrap(), cmdline, "added once");
+        assert!(fake.file("var/lib/cloud/scripts/per-boot/hlc-converge").is_none(), "hook removed when done");
+    }
+    assert!(seen >= 4, "the arm64 fixture's nodes: {seen}");
+}
+
+/// Not a Pi and no memory cgroup: fail loudly rather than let kubeadm's preflight fail later.
+#[test]
+fn a_missing_memory_cgroup_elsewhere_fails() {
+    let out = built("fixtures/valid/raspberry-pi.kdl").join("out");
+    let fake = FakeNode::new(&out, "pi1", "raspberry-pi pi1");
+    write(fake.root.path(), "sys/fs/cgroup/cgroup.controllers", "cpu pids\n");
+    let run = fake.run();
+    assert_ne!(run.status, 0);
+    assert!(run.stderr.contains("step 'memory-cgroup' FAILED"), "{}", run.stderr);
+}

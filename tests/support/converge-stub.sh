@@ -1,0 +1,165 @@
+#!/bin/bash
+# One stub for every program /etc/hlc/converge calls (linked under each program's name on a test
+# PATH). It appends its call to "$HLC_SIM/calls" and simulates the node from files in $HLC_SIM:
+#   endpoint-up              a control plane answers at /livez
+#   endpoint-up-after        N: the first N probes fail, then the endpoint answers
+#   apt-locked               N: the next N apt-get runs fail on the dpkg lock
+#   downloads-fail           every curl download fails
+#   installed                "package version" lines (the dpkg database)
+#   fs/<device>, mounts/<dir>  filesystems made and mounts done
+# kubeadm refuses what the real one would: a config with the token placeholder left in, `join`
+# with a kubelet.conf present (preflight FileAvailable), and anything on a member.
+set -euo pipefail
+
+program="$(basename "$0")"
+sim="${HLC_SIM:?HLC_SIM is not set}"
+root="${HLC_ROOT:?HLC_ROOT is not set}"
+printf '%s\n' "$program${*:+ $*}" >>"$sim/calls"
+
+key() { printf '%s' "$1" | tr '/' '_'; }
+
+# countdown FILE: true (and one less) while FILE holds a number above zero.
+countdown() {
+    local left
+    [ -f "$1" ] || return 1
+    left="$(cat "$1")"
+    [ "$left" -gt 0 ] || return 1
+    echo $((left - 1)) >"$1"
+}
+
+# The config path after `--config`.
+config_argument() {
+    while [ $# -gt 0 ]; do
+        if [ "$1" = --config ]; then
+            printf '%s' "$2"
+            return 0
+        fi
+        shift
+    done
+    return 1
+}
+
+record_installed() {
+    local spec name version
+    for spec in "$@"; do
+        case "$spec" in -*) continue ;; esac
+        name="${spec%%=*}"
+        version="1.0-1"
+        if [ "$name" != "$spec" ]; then
+            version="${spec#*=}"
+            version="${version//\*/1}"
+        fi
+        touch "$sim/installed"
+        grep -v "^$name " "$sim/installed" >"$sim/installed.new" || true
+        printf '%s %s\n' "$name" "$version" >>"$sim/installed.new"
+        mv "$sim/installed.new" "$sim/installed"
+    done
+}
+
+case "$program" in
+apt-get)
+    if countdown "$sim/apt-locked"; then
+        echo "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 1234 (unattended-upgr)" >&2
+        exit 100
+    fi
+    for argument in "$@"; do
+        if [ "$argument" = install ]; then
+            found=0
+            for spec in "$@"; do
+                [ "$found" -eq 1 ] && record_installed "$spec"
+                [ "$spec" = install ] && found=1
+            done
+            break
+        fi
+    done
+    ;;
+dpkg-query)
+    package="${*: -1}"
+    line="$(grep "^$package " "$sim/installed" 2>/dev/null || true)"
+    if [ -z "$line" ]; then
+        echo "dpkg-query: no packages found matching $package" >&2
+        exit 1
+    fi
+    printf 'install ok installed %s\n' "${line#* }"
+    ;;
+curl)
+    url="${*: -1}"
+    case "$url" in
+    */livez)
+        if [ -f "$sim/endpoint-up" ]; then exit 0; fi
+        if [ -f "$sim/endpoint-up-after" ] && ! countdown "$sim/endpoint-up-after"; then
+            touch "$sim/endpoint-up"
+            exit 0
+        fi
+        exit 7
+        ;;
+    *)
+        if [ -f "$sim/downloads-fail" ]; then
+            echo "curl: (6) Could not resolve host" >&2
+            exit 6
+        fi
+        output=""
+        while [ $# -gt 0 ]; do
+            if [ "$1" = -o ]; then output="$2"; fi
+            shift
+        done
+        printf 'key from %s\n' "$url" >"${output:?curl stub needs -o}"
+        ;;
+    esac
+    ;;
+gpg)
+    output="" input="${*: -1}"
+    while [ $# -gt 0 ]; do
+        if [ "$1" = -o ]; then output="$2"; fi
+        shift
+    done
+    cp "$input" "${output:?gpg stub needs -o}"
+    ;;
+kubeadm)
+    config="$(config_argument "$@")"
+    if grep -q '@HLC_BOOTSTRAP_TOKEN@' "$config"; then
+        echo "kubeadm stub: the token placeholder is still in $config" >&2
+        exit 1
+    fi
+    if [ -f "$root/var/lib/kubelet/config.yaml" ]; then
+        echo "kubeadm stub: [preflight] /var/lib/kubelet/config.yaml already exists" >&2
+        exit 1
+    fi
+    if [ "$1" = join ] && [ -f "$root/etc/kubernetes/kubelet.conf" ]; then
+        echo "kubeadm stub: [preflight] FileAvailable--etc-kubernetes-kubelet.conf: already exists" >&2
+        exit 1
+    fi
+    manifest="$root/etc/kubernetes/manifests/kube-vip.yaml"
+    if [ -f "$manifest" ]; then
+        host="$(sed -n 's#^ *path: \(/etc/kubernetes/.*\.conf\)$#\1#p' "$manifest")"
+        inside="$(sed -n 's#^ *mountPath: \(/etc/kubernetes/.*\.conf\)$#\1#p' "$manifest")"
+        printf 'kube-vip reads %s mounted at %s\n' "$host" "$inside" >>"$sim/calls"
+    fi
+    mkdir -p "$root/var/lib/kubelet"
+    echo "kind: KubeletConfiguration" >"$root/var/lib/kubelet/config.yaml"
+    ;;
+blkid)
+    device="${*: -1}"
+    if [ -f "$sim/fs/$(key "$device")" ]; then cat "$sim/fs/$(key "$device")"; else exit 2; fi
+    ;;
+mkfs.*)
+    mkdir -p "$sim/fs"
+    printf '%s\n' "${program#mkfs.}" >"$sim/fs/$(key "${*: -1}")"
+    ;;
+mount)
+    mkdir -p "$sim/mounts"
+    printf '%s\n' "$1" >"$sim/mounts/$(key "$2")"
+    ;;
+mountpoint)
+    [ -f "$sim/mounts/$(key "${*: -1}")" ]
+    ;;
+findmnt)
+    mountpoint="${*: -1}"
+    if [ -f "$sim/mounts/$(key "$mountpoint")" ]; then cat "$sim/mounts/$(key "$mountpoint")"; else exit 1; fi
+    ;;
+apt-mark | systemctl | modprobe | sysctl | swapoff | logger | exportfs | sleep) ;;
+*)
+    echo "converge-stub: no simulation for $program" >&2
+    exit 127
+    ;;
+esac
