@@ -30,6 +30,7 @@ fn readme(lab: &Lab, provenance: &str) -> String {
     address_plan(lab, &mut out);
     nodes(lab, &mut out);
     components(lab, &mut out);
+    converge(lab, &mut out);
     out.push_str(NEXT_STEPS);
     out
 }
@@ -118,6 +119,36 @@ fn components(lab: &Lab, out: &mut String) {
         writeln!(out, "- GitOps: Flux, {} branch {} path {}", gitops.url.value, gitops.branch, gitops.path).unwrap();
     }
     out.push('\n');
+}
+
+/// What `/etc/hlc/converge` does on each kind of run, with this lab's first control plane.
+fn converge(lab: &Lab, out: &mut String) {
+    let (host, port) = lab.control_plane_endpoint();
+    let first = lab.control_planes().next().map_or("", |n| n.name.value.as_str());
+    let version = lab.cluster.kubernetes.value;
+    let lines = [
+        "## What a node does with its seed".to_string(),
+        String::new(),
+        "Each node's user-data runs one script, `/etc/hlc/converge` (reviewed at".into(),
+        "`nodes/<node>/etc/hlc/converge`); its exit status is cloud-init's, and its log is".into(),
+        "`/var/log/hlc-converge.log` (and `journalctl -t hlc-converge`). It is safe to run again:".into(),
+        String::new(),
+        "- **First boot.** It prepares the host (modules, sysctls, swap, packages pinned to".into(),
+        format!("  Kubernetes {version}, data disks, containerd, kubelet). Then {first} runs `kubeadm init`"),
+        format!("  only if nothing answers at `https://{host}:{port}/livez` or at another control plane;"),
+        format!("  every other node waits for that endpoint and joins. Boot {first} first; the others may"),
+        "  boot in any order and wait.".into(),
+        "- **A new seed on a member** (a rebuild changed its instance-id, so cloud-init runs it at".into(),
+        "  the next boot): no init or join again; changed files are applied and only the services".into(),
+        "  whose files changed restart. A Kubernetes version change is left pending (the log says".into(),
+        "  so); see `hlc diff`.".into(),
+        format!("- **{first} re-imaged** while the cluster runs: it finds the cluster and joins it as a"),
+        "  control plane instead of creating a second one.".into(),
+        String::new(),
+    ];
+    for line in lines {
+        writeln!(out, "{line}").unwrap();
+    }
 }
 
 const NEXT_STEPS: &str = "## Next steps
