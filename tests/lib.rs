@@ -4,6 +4,7 @@ mod addons;
 mod build;
 mod cli;
 mod commands;
+mod consumers;
 mod converge;
 mod diagnostics;
 mod etcd;

@@ -1,0 +1,699 @@
+//! hlc's output against the real Kubernetes consumers, built pinned from source by
+//! `tests/support/consumers.sh` (kubeadm, the control-plane binaries, kubectl, etcd, helm,
+//! containerd 2.x): `kubeadm config validate` on every init and join config, containerd 2.x's config
+//! loader on every schema-3 `config.toml`, and kubeadm's own init phases over the first control
+//! plane's files laid down exactly as its user-data writes them (in a private mount namespace), which
+//! must reuse every certificate and kubeconfig hlc made. Each check has a negative control beside it.
+//! Every kubeadm run is in a private network namespace: nothing reaches the network.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use hlc::render::kubeadm::TOKEN_PLACEHOLDER;
+
+use crate::support::{built, root, tree_files, valid_documents};
+
+/// The directory of the toolbox's binaries: the last stdout line of `consumers.sh`, which builds
+/// what is missing (a cold build takes a while; cached, seconds). Fails loudly when it cannot.
+fn toolbox() -> &'static Path {
+    static TOOLBOX: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let found = TOOLBOX.get_or_init(|| {
+        let script = root().join("tests/support/consumers.sh");
+        let output = Command::new("bash")
+            .arg(&script)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run bash {}: {e}", script.display()))?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect();
+        if !output.status.success() {
+            return Err(format!(
+                "the Kubernetes consumers (kubeadm, kube-apiserver, etcd, helm, containerd 2.x) could not be built by \
+                 tests/support/consumers.sh (it needs go and the Go module proxy; run `bash tests/support/install-validators.sh`). \
+                 Its last output:\n{}",
+                tail.join("\n")
+            ));
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let dir = PathBuf::from(stdout.lines().last().unwrap_or_default().trim());
+        if !dir.join("kubeadm").is_file() {
+            return Err(format!("consumers.sh printed `{}`, which holds no kubeadm:\n{}", dir.display(), tail.join("\n")));
+        }
+        Ok(dir)
+    });
+    match found {
+        Ok(dir) => dir,
+        Err(message) => panic!("{message}"),
+    }
+}
+
+/// A toolbox binary.
+fn consumer(name: &str) -> PathBuf {
+    let path = toolbox().join(name);
+    assert!(path.is_file(), "the toolbox {} has no {name}", toolbox().display());
+    path
+}
+
+/// Runs `program args` (in a private network namespace when `isolated`); (success, stdout + stderr).
+fn run(program: &Path, args: &[&str], isolated: bool) -> (bool, String) {
+    let mut command = if isolated {
+        let mut command = Command::new("unshare");
+        command.arg("-n").arg(program);
+        command
+    } else {
+        Command::new(program)
+    };
+    let output =
+        command.args(args).stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+fn read(out: &Path, path: &str) -> String {
+    std::fs::read_to_string(out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn lab(input: &str) -> hlc::model::Lab {
+    let source = hlc::source::Source::load(&root().join(input)).unwrap();
+    hlc::frontend::check_source(&source).lab.unwrap()
+}
+
+/// The documents kubeadm 1.37 deploys: its own minor and the one before (N-1).
+fn kubeadm_documents() -> Vec<String> {
+    let documents: Vec<String> =
+        valid_documents().into_iter().filter(|d| lab(d).cluster.kubernetes.minor >= 36).collect();
+    assert!(documents.contains(&"homelab.kdl".to_string()), "the example lab is checked");
+    assert!(documents.iter().any(|d| lab(d).cluster.kubernetes.minor == 37), "a 1.37 lab is checked");
+    documents
+}
+
+/// A node's kubeadm config as its node runs it: the placeholder filled from the node's token file.
+fn filled_config(out: &Path, config: &str) -> String {
+    let node = config.split('/').nth(1).unwrap();
+    let text = read(out, config);
+    assert!(text.contains(TOKEN_PLACEHOLDER), "{config}: the public config must carry the placeholder");
+    let token = read(out, &format!("nodes/{node}/etc/kubernetes/hlc/bootstrap-token"));
+    assert!(hlc::pki::is_bootstrap_token(token.trim()), "{node}'s token file holds `{token}`");
+    text.replace(TOKEN_PLACEHOLDER, token.trim())
+}
+
+/// `kubeadm config validate` on `text`; (success, output).
+fn kubeadm_validate(text: &str) -> (bool, String) {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), text).unwrap();
+    run(&consumer("kubeadm"), &["config", "validate", "--config", &file.path().display().to_string()], true)
+}
+
+/// klog warning lines (`W1202 …`) in a tool's output, but for the deprecation of a kube-proxy mode
+/// the lab chose itself (`kube-proxy mode="ipvs"`: deprecated in 1.35, the user's call).
+fn warnings<'a>(lab: &hlc::model::Lab, text: &'a str) -> Vec<&'a str> {
+    let ipvs = lab.kube_proxy.as_ref().is_some_and(|p| p.mode.value == hlc::model::ProxyMode::Ipvs);
+    text.lines()
+        .filter(|l| l.len() > 5 && l.starts_with('W') && l[1..5].bytes().all(|b| b.is_ascii_digit()))
+        .filter(|l| !(ipvs && l.contains(r#"field "mode" is set to "ipvs" which has been deprecated"#)))
+        .collect()
+}
+
+#[test]
+fn kubeadm_validates_every_init_and_join_config() {
+    let mut checked = 0;
+    for input in kubeadm_documents() {
+        let out = built(&input).join("out");
+        let configs: Vec<String> =
+            tree_files(&out, "kubeadm/init.yaml").into_iter().chain(tree_files(&out, "kubeadm/join.yaml")).collect();
+        assert!(!configs.is_empty(), "{input}");
+        for config in configs {
+            let (ok, text) = kubeadm_validate(&filled_config(&out, &config));
+            assert!(ok, "{input} {config}: kubeadm config validate failed:\n{text}");
+            assert!(warnings(&lab(&input), &text).is_empty(), "{input} {config}: kubeadm warns:\n{text}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4, "{checked} configs");
+}
+
+#[test]
+fn kubeadm_rejects_broken_configs() {
+    let out = built("homelab.kdl").join("out");
+    let init_path = tree_files(&out, "kubeadm/init.yaml").remove(0);
+    let node = init_path.split('/').nth(1).unwrap();
+    let init = filled_config(&out, &init_path);
+    let join = filled_config(&out, &tree_files(&out, "kubeadm/join.yaml")[0]);
+    let token = read(&out, &format!("nodes/{node}/etc/kubernetes/hlc/bootstrap-token"));
+    let broken = [
+        (
+            "unknown field",
+            init.replacen("kind: InitConfiguration\n", "kind: InitConfiguration\nbootstrapTokenz: []\n", 1),
+        ),
+        ("malformed token", init.replace(token.trim(), "not-a-token")),
+        ("misspelt kubelet field", init.replacen("\ncgroupDriver:", "\ncgroupsDriver:", 1)),
+        (
+            "unknown join field",
+            join.replacen("kind: JoinConfiguration\n", "kind: JoinConfiguration\ndiscovry: {}\n", 1),
+        ),
+                ("malformed join token", join.replace(token.trim(), "not-a-token")),
+    ];
+    for (what, text) in broken {
+        assert!(text != init && text != join, "{what}: the mutation did not apply");
+        let (ok, output) = kubeadm_validate(&text);
+        assert!(!ok, "kubeadm accepted a config with a {what}:\n{output}");
+    }
+}
+
+/// Every leaf key of `ours` has the same value in `dump`; returns the keys that differ.
+fn dropped_keys(ours: &toml::Value, dump: &toml::Value, path: &str) -> Vec<String> {
+    match ours {
+        toml::Value::Table(table) => table
+            .iter()
+            .flat_map(|(key, value)| match dump.get(key) {
+                Some(theirs) => dropped_keys(value, theirs, &format!("{path}.{key}")),
+                None => vec![format!("{path}.{key}")],
+            })
+            .collect(),
+        value if value == dump => vec![],
+        _ => vec![path.to_string()],
+    }
+}
+
+/// containerd 2.x's `config dump` of `text`: Ok(parsed dump) or Err(output).
+fn containerd_dump(text: &str) -> Result<toml::Value, String> {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), text).unwrap();
+    let output = Command::new("unshare")
+        .arg("-n")
+        .arg(consumer("containerd"))
+        .args(["--config", &file.path().display().to_string(), "config", "dump"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let (dump, log) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    if !output.status.success() {
+        return Err(log.into_owned());
+    }
+    // containerd ignores unknown keys of its typed sections with a warning: a failure here.
+    if log.contains("unknown key") {
+        return Err(format!("containerd ignored keys:\n{log}"));
+    }
+    toml::from_str(&dump).map_err(|e| format!("{e}:\n{dump}"))
+}
+
+#[test]
+fn containerd_2_loads_every_schema_3_config_and_keeps_every_key() {
+    let mut checked = 0;
+    for input in valid_documents() {
+        let out = built(&input).join("out");
+        for config in tree_files(&out, "etc/containerd/config.toml") {
+            let text = read(&out, &config);
+            let ours: toml::Value = toml::from_str(&text).unwrap();
+            if ours["version"].as_integer() != Some(3) {
+                continue;
+            }
+            let theirs = containerd_dump(&text).unwrap_or_else(|e| panic!("{input} {config}: containerd failed:\n{e}"));
+            let dropped = dropped_keys(&ours, &theirs, "");
+            assert!(dropped.is_empty(), "{input} {config}: containerd dropped or changed {dropped:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no schema-3 config was checked");
+}
+
+#[test]
+fn containerd_2_drops_a_misspelt_key_and_rejects_a_wrong_type() {
+    let out = built("homelab.kdl").join("out");
+    let config = tree_files(&out, "etc/containerd/config.toml").remove(0);
+    let text = read(&out, &config);
+    assert!(text.contains("\nconfig_path = \""), "{text}");
+    // A misspelt key: containerd warns and drops it, so it does not survive the round trip.
+    let misspelt = text.replace("\nconfig_path = ", "\nconfig_paths = ");
+    let error = containerd_dump(&misspelt).expect_err("containerd kept a misspelt key quietly");
+    assert!(error.contains("config_paths"), "{error}");
+    // A value of the wrong type, or a schema containerd 2 does not know, fails to load.
+    let wrong = text.replace("\nconfig_path = \"", "\nconfig_path = 5 # \"");
+    assert!(containerd_dump(&wrong).is_err(), "containerd accepted config_path = 5");
+    let future = text.replace("\nversion = 3\n", "\nversion = 4\n");
+    assert!(future != text && containerd_dump(&future).is_err(), "containerd accepted version = 4");
+}
+
+/// (path, content, permissions) of every write_files entry of a user-data.
+fn written_files(out: &Path, user_data: &str) -> Vec<(String, String, u32)> {
+    let config: serde_yaml::Value = serde_yaml::from_str(&read(out, user_data)).unwrap();
+    config["write_files"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert!(f.get("encoding").is_none(), "{user_data}: encoded write_files entry {f:?}");
+            let mode = f["permissions"].as_str().unwrap();
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["content"].as_str().unwrap().to_string(),
+                u32::from_str_radix(mode, 8).unwrap_or_else(|_| panic!("permissions {mode}")),
+            )
+        })
+        .collect()
+}
+
+/// Every file below `dir` with its bytes and mode.
+fn snapshot(dir: &Path) -> BTreeMap<String, (Vec<u8>, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    crate::support::walk(dir)
+        .into_iter()
+        .map(|path| {
+            let full = dir.join(&path);
+            let mode = std::fs::metadata(&full).unwrap().permissions().mode() & 0o7777;
+            (path, (std::fs::read(&full).unwrap(), mode))
+        })
+        .collect()
+}
+
+/// A node's files laid down below `fake_root` exactly as its user-data's write_files would.
+fn lay_down(out: &Path, node: &str, fake_root: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for (path, content, mode) in written_files(out, &format!("nodes/{node}/nocloud/user-data")) {
+        let target = fake_root.join(path.trim_start_matches('/'));
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(&target, content).unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
+
+/// The kubeadm config `name` the node has in /etc/kubernetes/hlc, filled from the node's token file
+/// as the node does it, written to a file in `scratch`.
+fn node_config(fake_root: &Path, name: &str, scratch: &Path) -> PathBuf {
+    let hlc_dir = fake_root.join("etc/kubernetes/hlc");
+    let text = read(&hlc_dir, name);
+    assert!(text.contains(TOKEN_PLACEHOLDER), "{name}: the node's config must carry the placeholder");
+    let token = read(&hlc_dir, "bootstrap-token");
+    let config = scratch.join(format!("filled-{name}"));
+    std::fs::write(&config, text.replace(TOKEN_PLACEHOLDER, token.trim())).unwrap();
+    config
+}
+
+/// A shell script that, in a private mount namespace, puts `fake_root`'s /etc/kubernetes,
+/// /var/lib/etcd and /var/lib/kubelet in place (overlays on /etc and /var/lib only so that missing
+/// mount points can be made without touching the host), then runs `body`.
+fn in_node_mounts(fake_root: &Path, scratch: &Path, body: &str) -> String {
+    let mut script = String::from("set -eu\n");
+    for (index, parent) in ["/etc", "/var/lib"].iter().enumerate() {
+        let upper = scratch.join(format!("overlay{index}/upper"));
+        let work = scratch.join(format!("overlay{index}/work"));
+        std::fs::create_dir_all(&upper).unwrap();
+        std::fs::create_dir_all(&work).unwrap();
+        script += &format!(
+            "mount -t overlay overlay -o lowerdir={parent},upperdir={},workdir={} {parent}\n",
+            upper.display(),
+            work.display()
+        );
+    }
+    for dir in ["etc/kubernetes", "var/lib/etcd", "var/lib/kubelet"] {
+        std::fs::create_dir_all(fake_root.join(dir)).unwrap();
+        script += &format!("mkdir -p /{dir} && mount --bind '{}' /{dir}\n", fake_root.join(dir).display());
+    }
+    script + body
+}
+
+#[test]
+fn kubeadm_init_phases_reuse_every_certificate_and_kubeconfig() {
+    let kubeadm = consumer("kubeadm");
+    for input in kubeadm_documents() {
+        let lab = lab(&input);
+        let out = built(&input).join("out");
+        let init = tree_files(&out, "kubeadm/init.yaml").remove(0);
+        let node = init.split('/').nth(1).unwrap().to_string();
+        let scratch = tempfile::tempdir().unwrap();
+        let fake_root = scratch.path().join("root");
+        lay_down(&out, &node, &fake_root);
+        let config = node_config(&fake_root, "init.yaml", scratch.path());
+        let before = snapshot(&fake_root.join("etc/kubernetes"));
+        assert!(before.contains_key("pki/ca.key") && before.contains_key("admin.conf"), "{input}: {before:?}");
+
+        let phases = ["certs all", "kubeconfig all", "etcd local", "control-plane all"]
+            .iter()
+            .map(|phase| format!("'{}' init phase {phase} --config '{}'\n", kubeadm.display(), config.display()))
+            .collect::<String>();
+        let script = in_node_mounts(&fake_root, scratch.path(), &phases);
+        let (ok, text) = run(Path::new("unshare"), &["-mn", "sh", "-c", &script], false);
+        assert!(ok, "{input}: kubeadm init phases on {node} failed:\n{text}");
+                let warned = warnings(&lab, &text);
+        assert!(warned.is_empty(), "{input}: kubeadm warns on {node}'s files:\n{}", warned.join("\n"));
+
+        let after = snapshot(&fake_root.join("etc/kubernetes"));
+        for (path, (bytes, mode)) in &before {
+            let (new_bytes, new_mode) = after.get(path).unwrap_or_else(|| panic!("{input}: kubeadm removed {path}"));
+            assert!(new_bytes == bytes, "{input}: kubeadm rewrote {path} instead of reusing hlc's:\n{text}");
+            assert_eq!(new_mode, mode, "{input}: kubeadm changed the mode of {path}");
+        }
+        let added: Vec<&String> = after.keys().filter(|p| !before.contains_key(*p)).collect();
+        let manifests = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"]
+            .map(|c| format!("manifests/{c}.yaml"));
+        assert_eq!(
+            added,
+            manifests.iter().collect::<Vec<_>>(),
+            "{input}: kubeadm should add only the static pod manifests (anything else is a certificate or \
+             kubeconfig hlc did not provide)"
+        );
+
+        // The manifests run the lab's version and mount only what the node has.
+        let node_ip = lab.nodes.iter().find(|n| n.name.value == node).map(|n| n.ip().to_string()).unwrap();
+        let etcd = read(&fake_root, "etc/kubernetes/manifests/etcd.yaml");
+        assert!(etcd.contains(&format!("--advertise-client-urls=https://{node_ip}:2379")), "{input}: {etcd}");
+        for component in ["kube-apiserver", "kube-controller-manager", "kube-scheduler"] {
+            let manifest: serde_yaml::Value =
+                serde_yaml::from_str(&read(&fake_root, &format!("etc/kubernetes/manifests/{component}.yaml"))).unwrap();
+            let image = manifest["spec"]["containers"][0]["image"].as_str().unwrap().to_string();
+            if let Some(patch) = lab.cluster.kubernetes.patch {
+                let expected = format!(":v1.{}.{patch}", lab.cluster.kubernetes.minor);
+                assert!(image.ends_with(&expected), "{input}: {component} runs {image}, the lab says {expected}");
+            } else {
+                assert!(image.contains(&format!(":v1.{}.", lab.cluster.kubernetes.minor)), "{input}: {image}");
+            }
+            for volume in manifest["spec"]["volumes"].as_sequence().unwrap() {
+                let path = volume["hostPath"]["path"].as_str().unwrap();
+                if path.starts_with("/etc/kubernetes") {
+                    assert!(
+                        fake_root.join(path.trim_start_matches('/')).exists(),
+                        "{input}: {component} mounts {path}, which the node does not have"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn kubeadm_init_phases_notice_a_foreign_certificate() {
+    // Negative control: a kubeconfig whose CA is not the cluster's must be refused, not reused.
+    let kubeadm = consumer("kubeadm");
+    let out = built("homelab.kdl").join("out");
+    let init = tree_files(&out, "kubeadm/init.yaml").remove(0);
+    let node = init.split('/').nth(1).unwrap().to_string();
+    let other = built("fixtures/valid/cilium.kdl").join("out");
+    let scratch = tempfile::tempdir().unwrap();
+    let fake_root = scratch.path().join("root");
+    lay_down(&out, &node, &fake_root);
+    std::fs::copy(other.join("kubeconfig/admin.conf"), fake_root.join("etc/kubernetes/admin.conf")).unwrap();
+    let config = node_config(&fake_root, "init.yaml", scratch.path());
+    let body = format!("'{}' init phase kubeconfig all --config '{}'\n", kubeadm.display(), config.display());
+    let script = in_node_mounts(&fake_root, scratch.path(), &body);
+    let (ok, text) = run(Path::new("unshare"), &["-mn", "sh", "-c", &script], false);
+    assert!(!ok, "kubeadm reused a kubeconfig signed by another cluster's CA:\n{text}");
+}
+
+/// The preflight checks a join cannot pass here: no container runtime runs, the kernel is the test
+/// machine's, and the joining node shares the first control plane's network namespace (its ports).
+const NO_RUNTIME: &str =
+    "CRI,ContainerRuntimeVersion,ImagePull,SystemVerification,Port-6443,Port-10259,Port-10257,Port-2379,Port-2380";
+
+/// Processes a test started, killed by PID (newest first) and reaped on every path, panics included.
+struct Processes {
+    children: Vec<(String, std::process::Child)>,
+    logs: PathBuf,
+}
+
+impl Processes {
+    fn new(logs: &Path) -> Processes {
+        Processes { children: Vec::new(), logs: logs.to_path_buf() }
+    }
+
+    /// Starts `command` with its output in `<logs>/<name>.log`; returns its PID.
+    fn spawn(&mut self, name: &str, mut command: Command) -> u32 {
+        let log = std::fs::File::create(self.logs.join(format!("{name}.log"))).unwrap();
+        command.stdin(Stdio::null()).stdout(log.try_clone().unwrap()).stderr(log);
+        let child = command.spawn().unwrap_or_else(|e| panic!("{name}: {e}"));
+        let pid = child.id();
+        self.children.push((name.to_string(), child));
+        pid
+    }
+
+    /// The last lines of every process's log.
+    fn tails(&self) -> String {
+        self.children
+            .iter()
+            .map(|(name, _)| {
+                let log = std::fs::read_to_string(self.logs.join(format!("{name}.log"))).unwrap_or_default();
+                let lines: Vec<&str> = log.lines().collect();
+                format!("--- {name}:\n{}\n", lines[lines.len().saturating_sub(12)..].join("\n"))
+            })
+            .collect()
+    }
+
+    /// Fails, with the logs, when a process has exited.
+    fn assert_running(&mut self) {
+        let exited: Vec<String> = self
+            .children
+            .iter_mut()
+            .filter_map(|(name, child)| child.try_wait().unwrap().map(|status| format!("{name} exited: {status}")))
+            .collect();
+        assert!(exited.is_empty(), "{exited:?}\n{}", self.tails());
+    }
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        for (_, child) in self.children.iter_mut().rev() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// `program args` in the namespaces of process `pid` (`-m -n`, or `-n` alone when `network_only`).
+fn nsenter(pid: u32, network_only: bool, program: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("nsenter");
+    command.arg("-t").arg(pid.to_string());
+    if !network_only {
+        command.arg("-m");
+    }
+    command.arg("-n").arg("--").arg(program).args(args);
+    command
+}
+
+fn output_of(mut command: Command) -> (bool, String) {
+    let output = command.stdin(Stdio::null()).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), text)
+}
+
+/// Polls `check` every second until it returns true or `seconds` pass.
+fn wait_for(seconds: u64, processes: &mut Processes, mut check: impl FnMut() -> bool) -> bool {
+    for _ in 0..seconds {
+        if check() {
+            return true;
+        }
+        processes.assert_running();
+        std::thread::sleep(std::time::Duration::from_secs(1));
+    }
+    check()
+}
+
+/// A permission a role certainly grants: (verb, resource).
+fn granted_by(lab: &hlc::model::Lab, role: &str) -> (String, String) {
+    let builtin = match role {
+        "cluster-admin" => Some(("delete", "nodes")),
+        "admin" => Some(("create", "rolebindings.rbac.authorization.k8s.io")),
+        "edit" => Some(("create", "deployments.apps")),
+        "view" => Some(("list", "pods")),
+        _ => None,
+    };
+    if let Some((verb, resource)) = builtin {
+        return (verb.to_string(), resource.to_string());
+    }
+    let declared = lab.auth.as_ref().unwrap().roles.iter().find(|r| r.name.value == role).expect("declared role");
+    let rule = &declared.rules[0];
+    let group = rule.api_groups.first().filter(|g| !g.is_empty()).map(|g| format!(".{g}")).unwrap_or_default();
+    (rule.verbs[0].clone(), format!("{}{group}", rule.resources[0]))
+}
+
+/// The first control plane of `input` brought up in private namespaces from hlc's files and
+/// kubeadm's manifests, with the real etcd, kube-apiserver, kube-controller-manager and
+/// kube-scheduler; then kubeadm's upload-config and bootstrap-token phases, token discovery by the
+/// other nodes' join configs, and the `grant`s as RBAC through OIDC-prefixed names.
+fn live_control_plane(input: &str) {
+    let lab = lab(input);
+    let (endpoint, port) = lab.control_plane_endpoint();
+    let out = built(input).join("out");
+    let kubeadm = consumer("kubeadm");
+    let kubectl = consumer("kubectl");
+    let init = tree_files(&out, "kubeadm/init.yaml").remove(0);
+    let first = init.split('/').nth(1).unwrap().to_string();
+    let node_ip = lab.nodes.iter().find(|n| n.name.value == first).unwrap().ip();
+    let scratch = tempfile::tempdir().unwrap();
+    let fake_root = scratch.path().join("root");
+    lay_down(&out, &first, &fake_root);
+    let config = node_config(&fake_root, "init.yaml", scratch.path());
+    let config_arg = config.display().to_string();
+    let admin = out.join("kubeconfig/admin.conf").display().to_string();
+    let admin_conf: serde_yaml::Value = serde_yaml::from_str(&read(&out, "kubeconfig/admin.conf")).unwrap();
+    assert_eq!(
+        admin_conf["clusters"][0]["cluster"]["server"].as_str(),
+        Some(format!("https://{endpoint}:{port}").as_str()),
+        "{input}: admin.conf talks to the endpoint"
+    );
+
+    // The node: its files, its address and the VIP (kube-vip's job, done by hand) on the private
+    // network namespace's loopback (this kernel has no dummy links), no route out.
+    let mut setup = format!("ip link set lo up\nip addr add {node_ip}/32 dev lo\nsysctl -qw net.ipv4.ip_forward=1\n");
+    if endpoint != node_ip {
+        setup += &format!("ip addr add {endpoint}/32 dev lo\n");
+    }
+    let ready = scratch.path().join("ready");
+    setup += &format!("touch '{}'\nexec sleep 100000\n", ready.display());
+    let logs = scratch.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut processes = Processes::new(&logs);
+    let mut holder = Command::new("unshare");
+    holder.args(["-mn", "sh", "-c", &in_node_mounts(&fake_root, scratch.path(), &setup)]);
+    let ns = processes.spawn("namespaces", holder);
+    assert!(wait_for(10, &mut processes, || ready.exists()), "{input}: namespaces not ready:\n{}", processes.tails());
+
+    for phase in ["certs all", "kubeconfig all", "etcd local", "control-plane all"] {
+        let mut args = vec!["init", "phase"];
+        args.extend(phase.split(' '));
+        args.extend(["--config", &config_arg]);
+        let (ok, text) = output_of(nsenter(ns, false, &kubeadm, &args));
+        assert!(ok, "{input}: kubeadm init phase {phase}:\n{text}");
+    }
+    // The static pods' commands, run directly with the toolbox's binaries.
+    for component in ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"] {
+        let manifest: serde_yaml::Value =
+            serde_yaml::from_str(&read(&fake_root, &format!("etc/kubernetes/manifests/{component}.yaml"))).unwrap();
+        let command: Vec<String> = manifest["spec"]["containers"][0]["command"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(command[0], component, "{input}: {command:?}");
+        let args: Vec<&str> = command[1..].iter().map(String::as_str).collect();
+        processes.spawn(component, nsenter(ns, false, &consumer(component), &args));
+    }
+    let get = |path: &str| output_of(nsenter(ns, true, &kubectl, &["--kubeconfig", &admin, "get", "--raw", path]));
+    let up = wait_for(240, &mut processes, || get("/readyz").0);
+    assert!(
+        up,
+        "{input}: /readyz through {endpoint}:{port} never answered: {:?}\n{}",
+        get("/readyz?verbose"),
+        processes.tails()
+    );
+
+    // kubeadm's next phases against the running control plane.
+    for phase in ["upload-config all", "bootstrap-token"] {
+        let mut args = vec!["init", "phase"];
+        args.extend(phase.split(' '));
+        args.extend(["--config", &config_arg]);
+        let (ok, text) = output_of(nsenter(ns, false, &kubeadm, &args));
+        assert!(ok, "{input}: kubeadm init phase {phase}:\n{text}\n{}", processes.tails());
+    }
+    let kubectl_run = |args: &[&str]| {
+        let mut all = vec!["--kubeconfig", admin.as_str()];
+        all.extend(args);
+        output_of(nsenter(ns, true, &kubectl, &all))
+    };
+    let token = read(&fake_root, "etc/kubernetes/hlc/bootstrap-token");
+    let token_id = token.trim().split('.').next().unwrap().to_string();
+    let signed = wait_for(90, &mut processes, || {
+        let (_, data) =
+            kubectl_run(&["-n", "kube-public", "get", "configmap", "cluster-info", "-o", "jsonpath={.data}"]);
+        data.contains(&format!("jws-kubeconfig-{token_id}"))
+    });
+    assert!(signed, "{input}: the controller-manager never signed cluster-info with the token\n{}", processes.tails());
+
+    // Token discovery from every other kind of node (first control-plane join, first worker join),
+    // each with only its own files, in its own mount namespace on this network.
+    let mut joiners: Vec<String> = Vec::new();
+    for join in tree_files(&out, "kubeadm/join.yaml") {
+        let node = join.split('/').nth(1).unwrap().to_string();
+        let control_plane = read(&out, &join).contains("\ncontrolPlane:");
+        if node != first
+            && !joiners.iter().any(|j| {
+                read(&out, &format!("nodes/{j}/kubeadm/join.yaml")).contains("\ncontrolPlane:") == control_plane
+            })
+        {
+            joiners.push(node);
+        }
+    }
+    assert!(!joiners.is_empty(), "{input}: no node joins");
+    let discover = |node: &str, pin: Option<&str>| {
+        let scratch = tempfile::tempdir().unwrap();
+        let fake_root = scratch.path().join("root");
+        lay_down(&out, node, &fake_root);
+        let config = node_config(&fake_root, "join.yaml", scratch.path());
+        if let Some(pin) = pin {
+            let text = std::fs::read_to_string(&config).unwrap();
+            let start = text.find("- sha256:").expect("a CA pin") + 2;
+            let end = start + text[start..].find('\n').unwrap();
+            std::fs::write(&config, format!("{}{pin}{}", &text[..start], &text[end..])).unwrap();
+        }
+        let body = format!(
+            "PATH='{}':$PATH exec '{}' join phase preflight --config '{}' --ignore-preflight-errors={NO_RUNTIME}\n",
+            toolbox().display(),
+            kubeadm.display(),
+            config.display()
+        );
+        let script = in_node_mounts(&fake_root, scratch.path(), &body);
+        output_of(nsenter(ns, true, Path::new("/usr/bin/unshare"), &["-m", "sh", "-c", &script]))
+    };
+    for node in &joiners {
+        let (ok, text) = discover(node, None);
+        assert!(ok, "{input}: {node} cannot discover the cluster with its join config:\n{text}");
+    }
+    let wrong_pin = format!("sha256:{}", "0".repeat(64));
+    let (ok, text) = discover(&joiners[0], Some(&wrong_pin));
+    assert!(!ok && text.contains("pinned"), "{input}: discovery with a wrong CA pin did not fail on the pin:\n{text}");
+
+    // RBAC: the grants, as the names the OIDC authenticator gives (with its prefixes).
+    let objects: Vec<String> = ["namespaces.yaml", "rbac.yaml"]
+        .iter()
+        .map(|f| out.join("cluster/manifests").join(f))
+        .filter(|f| f.is_file())
+        .map(|f| f.display().to_string())
+        .collect();
+    let mut apply = vec!["apply", "--server-side"];
+    for file in &objects {
+        apply.extend(["-f", file.as_str()]);
+    }
+    let (ok, text) = kubectl_run(&apply);
+    assert!(ok, "{input}: kubectl apply {objects:?}:\n{text}");
+    let auth = lab.auth.as_ref().expect("the lab has auth");
+    let oidc = auth.oidc.as_ref().expect("the lab has OIDC");
+    assert!(!auth.grants.is_empty());
+    for grant in &auth.grants {
+        let (verb, resource) = granted_by(&lab, &grant.role.value);
+        let namespace = grant.namespace.clone().unwrap_or_else(|| "default".to_string());
+        let can = |who: &[String], namespace: &str| {
+            let mut args = vec!["auth", "can-i", verb.as_str(), resource.as_str(), "-n", namespace];
+            args.extend(who.iter().map(String::as_str));
+            let (_, answer) = kubectl_run(&args);
+            answer.trim().to_string()
+        };
+        let subject = |prefix: &str| match &grant.subject {
+            hlc::model::Subject::User(user) => vec![format!("--as={prefix}{user}")],
+            hlc::model::Subject::Group(group) => {
+                vec!["--as=hlc-probe".to_string(), format!("--as-group={prefix}{group}")]
+            }
+        };
+        let (user_prefix, group_prefix) = (&oidc.username_prefix, &oidc.groups_prefix);
+        let prefix = match grant.subject {
+            hlc::model::Subject::User(_) => user_prefix,
+            hlc::model::Subject::Group(_) => group_prefix,
+        };
+        let what =
+            format!("{input}: grant {:?} to {:?}: {verb} {resource} in {namespace}", grant.role.value, grant.subject);
+        assert_eq!(can(&subject(prefix), &namespace), "yes", "{what}");
+        assert_eq!(can(&["--as=hlc-nobody".to_string()], &namespace), "no", "{what}: granted to anyone");
+        if !prefix.is_empty() {
+            assert_eq!(can(&subject(""), &namespace), "no", "{what}: granted without the OIDC prefix");
+        }
+        if grant.namespace.is_some() {
+            assert_eq!(can(&subject(prefix), "kube-system"), "no", "{what}: leaks out of its namespace");
+        }
+    }
+    processes.assert_running();
+}
+
+#[test]
+fn a_control_plane_comes_up_from_hlcs_files_and_lets_nodes_discover_it() {
+    live_control_plane("fixtures/valid/cilium.kdl");
+}
