@@ -53,3 +53,7 @@ if [ ${#still[@]} -gt 0 ]; then
     echo "install-validators: still missing: ${still[*]}" >&2
     exit 1
 fi
+
+# The real Kubernetes consumers (kubeadm, the control plane, kubectl, etcd, helm, containerd 2.x), built
+# pinned from the Go module proxy and cached by version (a cold build takes a while; cached, seconds).
+echo "install-validators: consumers in $(bash "$(dirname "${BASH_SOURCE[0]}")/consumers.sh")"
