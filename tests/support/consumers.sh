@@ -43,7 +43,7 @@ if ! command -v go >/dev/null 2>&1; then
 import os, sys, zipfile
 with zipfile.ZipFile(sys.argv[1]) as z:
     for info in z.infolist():
-        name = info.filename.split("/", 1)[1]  # golang.org/toolchain@v0.0.1-go.../bin/go
+        name = info.filename.split("/", 2)[2]  # golang.org/toolchain@v0.0.1-go.../bin/go
         dest = os.path.join(sys.argv[2], name)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         with open(dest, "wb") as out:
@@ -51,6 +51,7 @@ with zipfile.ZipFile(sys.argv[1]) as z:
         os.chmod(dest, (info.external_attr >> 16) & 0o777 or 0o644)
 EOF
         rm -f "$zip"
+        [ -x "$toolchain.tmp/bin/go" ] || die "the go$GO_VERSION toolchain from $GOPROXY has no bin/go"
         mv "$toolchain.tmp" "$toolchain"
     fi
     export PATH=$toolchain/bin:$PATH
