@@ -491,7 +491,7 @@ fn wait_for(seconds: u64, processes: &mut Processes, mut check: impl FnMut() -> 
 /// A permission a role certainly grants: (verb, resource).
 fn granted_by(lab: &hlc::model::Lab, role: &str) -> (String, String) {
     let builtin = match role {
-        "cluster-admin" => Some(("delete", "nodes")),
+        "cluster-admin" => Some(("delete", "secrets")),
         "admin" => Some(("create", "rolebindings.rbac.authorization.k8s.io")),
         "edit" => Some(("create", "deployments.apps")),
         "view" => Some(("list", "pods")),
@@ -666,7 +666,7 @@ fn live_control_plane(input: &str) {
             let mut args = vec!["auth", "can-i", verb.as_str(), resource.as_str(), "-n", namespace];
             args.extend(who.iter().map(String::as_str));
             let (_, answer) = kubectl_run(&args);
-            answer.trim().to_string()
+            answer.lines().next().unwrap_or_default().trim().to_string()
         };
         let subject = |prefix: &str| match &grant.subject {
             hlc::model::Subject::User(user) => vec![format!("--as={prefix}{user}")],
@@ -690,10 +690,112 @@ fn live_control_plane(input: &str) {
             assert_eq!(can(&subject(prefix), "kube-system"), "no", "{what}: leaks out of its namespace");
         }
     }
+
+    // Every object of cluster/manifests, server-side and strict, after installing the CRDs of the
+    // kinds hlc uses (made from ../shared/schemas, the upstream CRDs' schemas).
+    let (crds, objects) = crds_for(&out.join("cluster/manifests"));
+    let crd_file = scratch.path().join("crds.yaml");
+    std::fs::write(&crd_file, crds.iter().map(|c| format!("---\n{}", serde_yaml::to_string(c).unwrap())).collect::<String>())
+        .unwrap();
+    let crd_arg = crd_file.display().to_string();
+    if !crds.is_empty() {
+        let (ok, text) = kubectl_run(&["apply", "--server-side", "-f", &crd_arg]);
+        assert!(ok, "{input}: the CRDs from ../shared/schemas:\n{text}");
+        let (ok, text) = kubectl_run(&["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+        assert!(ok, "{input}: CRDs not established:\n{text}");
+    }
+    let dry_run = |file: &str| kubectl_run(&["apply", "--server-side", "--dry-run=server", "--validate=strict", "-f", file]);
+    for file in &objects {
+        let (ok, text) = dry_run(file);
+        assert!(ok, "{input}: the API server rejects {file}:\n{text}");
+    }
+    // Negative control: an unknown field in an object of each file is rejected.
+    for file in &objects {
+        let text = std::fs::read_to_string(file).unwrap();
+        let broken = scratch.path().join("broken.yaml");
+        let mut documents: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&text)
+            .map(|d| serde::Deserialize::deserialize(d).unwrap())
+            .filter(|d: &serde_yaml::Value| !d.is_null())
+            .collect();
+        let last = documents.last_mut().unwrap();
+        last["hlcUnknownField"] = serde_yaml::Value::from("x");
+        std::fs::write(&broken, serde_yaml::to_string(last).unwrap()).unwrap();
+        let (ok, output) = dry_run(&broken.display().to_string());
+        assert!(!ok, "{input}: the API server accepted an unknown field in {file}'s last object:\n{output}");
+    }
     processes.assert_running();
+}
+
+/// Kinds that upstream defines cluster-scoped (every other CRD kind hlc writes is namespaced).
+const CLUSTER_SCOPED: [&str; 2] = ["CiliumLoadBalancerIPPool", "CiliumL2AnnouncementPolicy"];
+
+/// CustomResourceDefinitions for the CRD kinds in the YAML files of `dir`, their schemas from
+/// `../shared/schemas` (without `additionalProperties: false`, which a CRD schema cannot carry:
+/// strict field validation rejects unknown fields instead), and the files, as paths.
+fn crds_for(dir: &Path) -> (Vec<serde_json::Value>, Vec<String>) {
+    fn open(schema: &mut serde_json::Value) {
+        match schema {
+            serde_json::Value::Object(map) => {
+                if map.get("additionalProperties") == Some(&serde_json::Value::Bool(false)) {
+                    map.remove("additionalProperties");
+                }
+                map.values_mut().for_each(open);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(open),
+            _ => {}
+        }
+    }
+    let mut crds = BTreeMap::new();
+    let mut files = Vec::new();
+    for file in tree_files(dir, ".yaml") {
+        let text = read(dir, &file);
+        files.push(dir.join(&file).display().to_string());
+        for document in serde_yaml::Deserializer::from_str(&text) {
+            let document: serde_yaml::Value = serde::Deserialize::deserialize(document).unwrap();
+            let (Some(api_version), Some(kind)) = (document["apiVersion"].as_str(), document["kind"].as_str()) else {
+                continue;
+            };
+            let Some((group, version)) = api_version.rsplit_once('/') else { continue };
+            if group.ends_with(".k8s.io") || !group.contains('.') {
+                continue;
+            }
+            let schema_file = root().join("../shared/schemas").join(group).join(format!("{}_{version}.json", kind.to_lowercase()));
+            let mut schema: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(&schema_file).unwrap_or_else(|e| panic!("{}: {e}", schema_file.display())),
+            )
+            .unwrap();
+            open(&mut schema);
+            let singular = kind.to_lowercase();
+            let plural = match singular.strip_suffix('y') {
+                Some(stem) => format!("{stem}ies"),
+                None => format!("{singular}s"),
+            };
+            let scope = if CLUSTER_SCOPED.contains(&kind) { "Cluster" } else { "Namespaced" };
+            crds.insert(
+                format!("{plural}.{group}"),
+                serde_json::json!({
+                    "apiVersion": "apiextensions.k8s.io/v1",
+                    "kind": "CustomResourceDefinition",
+                    "metadata": {"name": format!("{plural}.{group}")},
+                    "spec": {
+                        "group": group,
+                        "scope": scope,
+                        "names": {"kind": kind, "listKind": format!("{kind}List"), "plural": plural, "singular": singular},
+                        "versions": [{"name": version, "served": true, "storage": true, "schema": {"openAPIV3Schema": schema}}],
+                    },
+                }),
+            );
+        }
+    }
+    (crds.into_values().collect(), files)
 }
 
 #[test]
 fn a_control_plane_comes_up_from_hlcs_files_and_lets_nodes_discover_it() {
     live_control_plane("fixtures/valid/cilium.kdl");
+}
+
+#[test]
+fn the_example_labs_control_plane_comes_up_too() {
+    live_control_plane("homelab.kdl");
 }
