@@ -10,6 +10,7 @@ mod diagnostics;
 mod etcd;
 mod formatting;
 mod kubeadm;
+mod media;
 mod nodes;
 mod pki;
 mod rendered;

@@ -81,8 +81,7 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
                     });
                 }
                 let config = cloud_config(lab, node, write_files);
-                let body = serde_yaml::to_string(&config).map_err(|e| e.to_string())?;
-                Ok(Product::File(format!("#cloud-config\n# {}\n{body}", inputs.provenance()).into_bytes()))
+                super::yaml::cloud_config(&inputs.provenance(), &config).map(Product::File)
             }),
         });
         let (user_data, network_config) = (user_data_path(node), super::netplan::path(node));

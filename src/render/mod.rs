@@ -15,8 +15,10 @@ pub mod flux;
 pub mod host;
 pub mod ingress;
 pub mod kubeadm;
+pub mod iso9660;
 pub mod kubeconfig;
 pub mod load_balancer;
+pub mod media;
 pub mod netplan;
 pub mod nfs;
 pub mod node_files;
@@ -59,6 +61,7 @@ pub fn plan_with(lab: &Lab, extra: impl FnOnce(&mut PlanBuilder<'static>)) -> Re
     kubeadm::register_all(lab, &mut builder);
     converge::register_all(lab, &mut builder);
     cloud_init::register(lab, &mut builder);
+    media::register(lab, &mut builder);
     addons::register(lab, &mut builder);
     auth::register(lab, &mut builder);
     flux::register(lab, &mut builder);

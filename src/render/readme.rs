@@ -30,6 +30,7 @@ fn readme(lab: &Lab, provenance: &str) -> String {
     address_plan(lab, &mut out);
     nodes(lab, &mut out);
     components(lab, &mut out);
+    provisioning(lab, &mut out);
     converge(lab, &mut out);
     out.push_str(NEXT_STEPS);
     out
@@ -119,6 +120,75 @@ fn components(lab: &Lab, out: &mut String) {
         writeln!(out, "- GitOps: Flux, {} branch {} path {}", gitops.url.value, gitops.branch, gitops.path).unwrap();
     }
     out.push('\n');
+}
+
+/// Which medium each node boots from, the boot order, and what to do once the API answers.
+fn provisioning(lab: &Lab, out: &mut String) {
+    use crate::model::{Arch, Os};
+    let first = lab.control_planes().next().map_or("", |n| n.name.value.as_str());
+    let mut lines = vec![
+        "## Provisioning".to_string(),
+        String::new(),
+        "Every medium under `nodes/<node>/media/` is a secret file (it carries the seed, with keys".into(),
+        "and the token): write it to a stick or attach it, never commit it.".into(),
+        String::new(),
+        "| node | arch | boot from | seed medium |".into(),
+        "| --- | --- | --- | --- |".into(),
+    ];
+    for node in &lab.nodes {
+        let media = format!("nodes/{}/media", node.name.value);
+        let (image, medium) = match (node.arch, lab.cluster.os) {
+            (Arch::Arm64, _) => (
+                "the OS's Raspberry Pi image (Ubuntu Server preinstalled)".to_string(),
+                format!("copy `{media}/rpi-boot/*` onto its boot partition (see the README there), or `{media}/cidata.img` on a USB stick"),
+            ),
+            (Arch::Amd64, Os::Ubuntu2204 | Os::Ubuntu2404) => (
+                "Ubuntu live-server ISO (installs onto the `use=\"os\"` disk)".to_string(),
+                format!("`{media}/autoinstall/user-data` and `meta-data` on a FAT stick labelled `CIDATA`; or a cloud image with `{media}/cidata.iso`"),
+            ),
+            (Arch::Amd64, _) => (
+                "the Debian cloud image (`genericcloud`) written to its disk".to_string(),
+                format!("`{media}/cidata.iso` attached, or `{media}/cidata.img` on a USB stick"),
+            ),
+        };
+        lines.push(format!("| {} | {} | {image} | {medium} |", node.name.value, node.arch.keyword()));
+    }
+    let (host, port) = lab.control_plane_endpoint();
+    lines.extend([
+        String::new(),
+        format!("Boot order: **{first} first**; the other nodes in any order (each waits until"),
+        format!("`https://{host}:{port}/livez` answers, then joins). A fresh node usually takes 5–15"),
+        "minutes from power-on to joined (the OS boot, then package downloads; the first control".into(),
+        "plane's `kubeadm init` takes 2–4 minutes of that). Follow it with".into(),
+        "`journalctl -t hlc-converge -f` or `cloud-init status --long`.".into(),
+        String::new(),
+        "Once the API answers, from this directory:".into(),
+        String::new(),
+        "```sh".into(),
+        "export KUBECONFIG=$PWD/kubeconfig/admin.conf".into(),
+        "kubectl get nodes".into(),
+        "bash bootstrap/install.sh    # once: the CNI, then Flux (or every component without gitops)".into(),
+        "```".into(),
+    ]);
+    if let Some(gitops) = &lab.gitops {
+        lines.extend([
+            String::new(),
+            format!("Flux: commit the contents of `flux/` at the root of {} (branch", gitops.url.value),
+            format!("`{}`), so that `{}/` exists there, before running `bootstrap/install.sh`.", gitops.branch, gitops.path),
+        ]);
+    }
+    if let Some(range) = &lab.network.dhcp {
+        lines.extend([
+            String::new(),
+            format!("**DHCP:** this lab's dnsmasq serves leases from {} on the LAN. If your router", range.value),
+            "already serves DHCP there, switch one of them off (or remove `dhcp` from homelab.kdl):".into(),
+            "two DHCP servers on one LAN hand out conflicting leases.".into(),
+        ]);
+    }
+    lines.push(String::new());
+    for line in lines {
+        writeln!(out, "{line}").unwrap();
+    }
 }
 
 /// What `/etc/hlc/converge` does on each kind of run, with this lab's first control plane.

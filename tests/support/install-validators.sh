@@ -18,6 +18,7 @@ debian=(
     unshare:util-linux ip:iproute2                                         # private namespaces
     python3:python3 python3-venv-check:python3-venv                        # the validators' venv
     shellcheck:shellcheck                                                  # bootstrap script
+    isoinfo:genisoimage xorriso:xorriso fsck.vfat:dosfstools mdir:mtools   # boot media
 )
 # PyPI packages, as TOOL:PACKAGE.
 pypi=(

@@ -1,0 +1,179 @@
+//! Boot media per node (all secret: they carry the seed, which embeds keys and the token):
+//! `media/cidata.iso` (ISO 9660 + Joliet, label `cidata`) and `media/cidata.img` (FAT, label
+//! `CIDATA`), each holding the node's `user-data`, `meta-data` and `network-config` byte for
+//! byte; on `arm64` nodes `media/rpi-boot/` (the same three files for a Raspberry Pi's boot
+//! partition, and a README with the kernel command line); on Ubuntu nodes
+//! `media/autoinstall/user-data` + `meta-data` for installing from the live-server ISO.
+
+use std::io::{Cursor, Write};
+
+use super::cloud_init::{meta_data_path, user_data_path};
+use super::node_files::node_source;
+use crate::model::{Arch, Lab, Node, Os};
+use crate::plan::{OutputFile, PlanBuilder, Product, Step};
+
+/// The cloud-init NoCloud seed's files, in the order they are listed.
+const SEED_FILES: [&str; 3] = ["user-data", "meta-data", "network-config"];
+/// The kernel command-line addition a Raspberry Pi needs for Kubernetes.
+pub const PI_CMDLINE: &str = "cgroup_enable=memory cgroup_memory=1";
+
+pub fn media_dir(node: &Node) -> String {
+    format!("nodes/{}/media", node.name.value)
+}
+
+/// The seed steps of `node`, in `SEED_FILES` order.
+fn seed_steps(node: &Node) -> [String; 3] {
+    [user_data_path(node), meta_data_path(node), super::netplan::path(node)]
+}
+
+pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
+    for node in &lab.nodes {
+        let dir = media_dir(node);
+        seed_image(plan, format!("{dir}/cidata.iso"), node, |files| Ok(super::iso9660::image("cidata", files)));
+        seed_image(plan, format!("{dir}/cidata.img"), node, fat_image);
+        if node.arch == Arch::Arm64 {
+            for (name, step) in SEED_FILES.iter().zip(seed_steps(node)) {
+                let secret = *name == "user-data";
+                copy(plan, format!("{dir}/rpi-boot/{name}"), step, secret);
+            }
+            register_pi_readme(plan, node);
+        }
+        if matches!(lab.cluster.os, Os::Ubuntu2204 | Os::Ubuntu2404) {
+            register_autoinstall(plan, node);
+        }
+    }
+}
+
+fn output(path: &str, secret: bool) -> Option<OutputFile> {
+    Some(OutputFile { path: path.to_string(), secret, executable: false })
+}
+
+/// An image step over the node's three seed files.
+fn seed_image(
+    plan: &mut PlanBuilder<'static>,
+    path: String,
+    node: &Node,
+    make: fn(&[(&str, &[u8])]) -> Result<Vec<u8>, String>,
+) {
+    let steps = seed_steps(node);
+    plan.step(Step {
+        id: path.clone(),
+        output: output(&path, true),
+        needs: steps.to_vec(),
+        produce: Box::new(move |_, inputs| {
+            let mut files = Vec::new();
+            for (name, step) in SEED_FILES.iter().zip(&steps) {
+                files.push((*name, inputs.file(step)?));
+            }
+            make(&files).map(Product::File)
+        }),
+    });
+}
+
+/// A byte-for-byte copy of another step's file.
+fn copy(plan: &mut PlanBuilder<'static>, path: String, from: String, secret: bool) {
+    plan.step(Step {
+        id: path.clone(),
+        output: output(&path, secret),
+        needs: vec![from.clone()],
+        produce: Box::new(move |_, inputs| Ok(Product::File(inputs.file(&from)?.to_vec()))),
+    });
+}
+
+/// A FAT volume labelled `CIDATA` with the seed files in its root. Dates are FAT's epoch
+/// (fatfs without a clock) and the volume id is fixed, so the same files give the same bytes.
+pub fn fat_image(files: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
+    let content: usize = files.iter().map(|(_, bytes)| bytes.len()).sum();
+    let size = (content / (1 << 20) + 2) << 20;
+    let mut disk = Cursor::new(vec![0u8; size]);
+    let options = fatfs::FormatVolumeOptions::new().volume_label(*b"CIDATA     ").volume_id(0x6863_6c00);
+    fatfs::format_volume(&mut disk, options).map_err(|e| format!("FAT format: {e}"))?;
+    {
+        let fs = fatfs::FileSystem::new(&mut disk, fatfs::FsOptions::new()).map_err(|e| format!("FAT: {e}"))?;
+        for (name, bytes) in files {
+            let mut file = fs.root_dir().create_file(name).map_err(|e| format!("FAT {name}: {e}"))?;
+            file.write_all(bytes).map_err(|e| format!("FAT {name}: {e}"))?;
+        }
+        fs.unmount().map_err(|e| format!("FAT unmount: {e}"))?;
+    }
+    Ok(disk.into_inner())
+}
+
+fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &Node) {
+    let path = format!("{}/rpi-boot/README.md", media_dir(node));
+    let name = node.name.value.clone();
+    plan.step(Step {
+        id: path.clone(),
+        output: output(&path, false),
+        needs: vec![node_source(node)],
+        produce: Box::new(move |_, inputs| {
+            let text = format!(
+                "<!-- {} -->\n# Raspberry Pi boot partition of {name}\n\n\
+                 For Ubuntu Server's preinstalled Raspberry Pi images (22.04, 24.04): after writing the\n\
+                 image to the SD card or SSD, mount its first partition (FAT, label `system-boot`; on the\n\
+                 running system `/boot/firmware`) and copy `user-data`, `meta-data` and `network-config`\n\
+                 from this directory over the files of the same names there. Then append, on the same\n\
+                 single line of `cmdline.txt` in that partition:\n\n    {PI_CMDLINE}\n\n\
+                 so the kernel boots with the memory cgroup Kubernetes needs. (If you skip that, the node's\n\
+                 converge adds it and reboots once before joining.)\n\n\
+                 Any other image with cloud-init (Debian's, Raspberry Pi OS): write `../cidata.img` to a\n\
+                 USB stick and leave it plugged in at first boot; cloud-init finds the `CIDATA` label.\n",
+                inputs.provenance()
+            );
+            Ok(Product::File(text.into_bytes()))
+        }),
+    });
+}
+
+/// Ubuntu autoinstall: the live-server installer puts the OS on the `use="os"` disk with the
+/// node's network, and hands the node's own cloud-config to the installed system, which then
+/// runs the same converge on its first boot.
+fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &Node) {
+    let dir = format!("{}/autoinstall", media_dir(node));
+    let [user_data, _, network_config] = seed_steps(node);
+    let name = node.name.value.clone();
+    let path = format!("{dir}/user-data");
+    plan.step(Step {
+        id: path.clone(),
+        output: output(&path, true),
+        needs: vec![user_data.clone(), network_config.clone(), node_source(node)],
+        produce: Box::new(move |context, inputs| {
+            let node = context.lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
+            let parse = |step: &str| -> Result<serde_yaml::Value, String> {
+                serde_yaml::from_slice(inputs.file(step)?).map_err(|e| format!("{step}: {e}"))
+            };
+            let config = autoinstall(node, parse(&user_data)?, parse(&network_config)?["network"].clone());
+            super::yaml::cloud_config(&inputs.provenance(), &config).map(Product::File)
+        }),
+    });
+    let path = format!("{dir}/meta-data");
+    let name = node.name.value.clone();
+    plan.step(Step {
+        id: path.clone(),
+        output: output(&path, false),
+        needs: vec![node_source(node)],
+        produce: Box::new(move |_, inputs| {
+            let meta = serde_json::json!({"instance-id": format!("{name}-autoinstall"), "local-hostname": name});
+            super::yaml::document(&inputs.provenance(), &meta).map(Product::File)
+        }),
+    });
+}
+
+fn autoinstall(node: &Node, user_data: serde_yaml::Value, network: serde_yaml::Value) -> serde_json::Value {
+    let disk = node.disks.iter().find(|d| d.usage == crate::model::DiskUse::Os).map(|d| d.path.value.clone());
+    let layout = match disk {
+        Some(path) => serde_json::json!({"name": "direct", "match": {"path": path}}),
+        None => serde_json::json!({"name": "direct"}),
+    };
+    serde_json::json!({
+        "autoinstall": {
+            "version": 1,
+            "interactive-sections": [],
+            "storage": {"layout": layout},
+            "network": network,
+            "ssh": {"install-server": true, "allow-pw": false},
+            "user-data": user_data,
+            "shutdown": "reboot",
+        }
+    })
+}
