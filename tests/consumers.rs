@@ -599,6 +599,16 @@ fn live_control_plane(input: &str) {
         data.contains(&format!("jws-kubeconfig-{token_id}"))
     });
     assert!(signed, "{input}: the controller-manager never signed cluster-info with the token\n{}", processes.tails());
+    // The token kubeadm made from the init config: never expires (nodes join days later), can sign
+    // and authenticate.
+    let secret = format!("bootstrap-token-{token_id}");
+    let (ok, data) = kubectl_run(&["-n", "kube-system", "get", "secret", &secret, "-o", "jsonpath={.data}"]);
+    let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_else(|e| panic!("{input}: {secret}: {e}: {data}"));
+    assert!(ok && data.get("token-secret").is_some(), "{input}: {data}");
+    assert!(data.get("expiration").is_none(), "{input}: the bootstrap token expires: {data}");
+    for usage in ["usage-bootstrap-authentication", "usage-bootstrap-signing"] {
+        assert!(data.get(usage).is_some(), "{input}: the bootstrap token lacks {usage}: {data}");
+    }
 
     // Token discovery from every other kind of node (first control-plane join, first worker join),
     // each with only its own files, in its own mount namespace on this network.
@@ -615,7 +625,9 @@ fn live_control_plane(input: &str) {
         }
     }
     assert!(!joiners.is_empty(), "{input}: no node joins");
-    let discover = |node: &str, pin: Option<&str>| {
+    // (success, output, the node's /etc/kubernetes before and after): preflight (discovery), and on
+    // a control plane that kubeadm takes its certificates and kubeconfigs as they are.
+    let join = |node: &str, pin: Option<&str>| {
         let scratch = tempfile::tempdir().unwrap();
         let fake_root = scratch.path().join("root");
         lay_down(&out, node, &fake_root);
@@ -626,21 +638,40 @@ fn live_control_plane(input: &str) {
             let end = start + text[start..].find('\n').unwrap();
             std::fs::write(&config, format!("{}{pin}{}", &text[..start], &text[end..])).unwrap();
         }
-        let body = format!(
-            "PATH='{}':$PATH exec '{}' join phase preflight --config '{}' --ignore-preflight-errors={NO_RUNTIME}\n",
+        let phase = |phase: &str| {
+            format!("'{}' join phase {phase} --config '{}'", kubeadm.display(), config.display())
+        };
+        let mut body = format!(
+            "export PATH='{}':$PATH\n{} --ignore-preflight-errors={NO_RUNTIME}\n",
             toolbox().display(),
-            kubeadm.display(),
-            config.display()
+            phase("preflight")
         );
+        if pin.is_none() && read(&out, &format!("nodes/{node}/kubeadm/join.yaml")).contains("\ncontrolPlane:") {
+            for prepare in ["certs", "kubeconfig", "control-plane"] {
+                body += &format!("{}\n", phase(&format!("control-plane-prepare {prepare}")));
+            }
+        }
+        let before = snapshot(&fake_root.join("etc/kubernetes"));
         let script = in_node_mounts(&fake_root, scratch.path(), &body);
-        output_of(nsenter(ns, true, Path::new("/usr/bin/unshare"), &["-m", "sh", "-c", &script]))
+        let (ok, text) = output_of(nsenter(ns, true, Path::new("/usr/bin/unshare"), &["-m", "sh", "-c", &script]));
+        (ok, text, before, snapshot(&fake_root.join("etc/kubernetes")))
     };
     for node in &joiners {
-        let (ok, text) = discover(node, None);
-        assert!(ok, "{input}: {node} cannot discover the cluster with its join config:\n{text}");
+        let (ok, text, before, after) = join(node, None);
+        assert!(ok, "{input}: {node} cannot join with its join config:\n{text}");
+        for (path, (bytes, _)) in &before {
+            assert!(after.get(path).is_some_and(|(b, _)| b == bytes), "{input}: kubeadm join on {node} rewrote {path}:\n{text}");
+        }
+        let added: Vec<&String> = after.keys().filter(|p| !before.contains_key(*p)).collect();
+        let allowed = |p: &str| ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"].iter().any(|c| p == format!("manifests/{c}.yaml"));
+        assert!(added.iter().all(|p| allowed(p)), "{input}: kubeadm join on {node} had to add {added:?}:\n{text}");
+        let control_plane = read(&out, &format!("nodes/{node}/kubeadm/join.yaml")).contains("\ncontrolPlane:");
+        assert_eq!(added.len(), if control_plane { 3 } else { 0 }, "{input}: {node}'s static pods: {added:?}\n{text}");
+        let warned: Vec<&str> = warnings(&lab, &text).into_iter().filter(|l| !l.contains("No kubeproxy.config")).collect();
+        assert!(warned.is_empty(), "{input}: kubeadm join on {node} warns:\n{}", warned.join("\n"));
     }
     let wrong_pin = format!("sha256:{}", "0".repeat(64));
-    let (ok, text) = discover(&joiners[0], Some(&wrong_pin));
+    let (ok, text, _, _) = join(&joiners[0], Some(&wrong_pin));
     assert!(!ok && text.contains("pinned"), "{input}: discovery with a wrong CA pin did not fail on the pin:\n{text}");
 
     // RBAC: the grants, as the names the OIDC authenticator gives (with its prefixes).
