@@ -1,6 +1,7 @@
 //! All integration tests, compiled as one binary (`autotests = false`), as in casey/just.
 
 mod addons;
+mod boot_vm;
 mod build;
 mod cli;
 mod commands;

@@ -64,9 +64,6 @@ WantedBy=multi-user.target
 cloud_cfg='# hlc test VM: the seed is the attached cidata disk
 datasource_list: [NoCloud, None]
 '
-key="$(printf '%s\n' "$recipe_version" "$mirror" "${packages[@]}" "$report_script" "$report_unit" "$cloud_cfg" \
-    | sha256sum | cut -c1-12)"
-image="$cache/debian-12-$key"
 
 build_image() {
     if [ -f "$image/done" ]; then return 0; fi
@@ -96,6 +93,8 @@ build_image() {
         --customize-hook="upload $tmp/hlc-vm-report.service /etc/systemd/system/hlc-vm-report.service" \
         --customize-hook='chroot "$1" systemctl enable hlc-vm-report.service systemd-networkd.service' \
         --customize-hook='rm -f "$1/etc/machine-id" && touch "$1/etc/machine-id"' \
+        --customize-hook='rm -f "$1/etc/apt/apt.conf.d/99mmdebstrap"' \
+        --customize-hook='sed -i "s/^# *en_US.UTF-8 UTF-8/en_US.UTF-8 UTF-8/" "$1/etc/locale.gen" && chroot "$1" locale-gen' \
         bookworm "$tmp/root" \
         "deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
         "deb ${mirror%/debian}/debian-security bookworm-security main" >&2
@@ -111,6 +110,10 @@ build_image() {
     touch "$image/done"
     say "image built in $(cat "$image/build-seconds") s"
 }
+
+key="$(printf '%s\n' "$recipe_version" "$mirror" "${packages[@]}" "$report_script" "$report_unit" "$cloud_cfg" \
+    "$(declare -f build_image)" | sha256sum | cut -c1-12)"
+image="$cache/debian-12-$key"
 
 # the node's cidata image: OUT/nodes/NODE/media/cidata.iso when hlc wrote one, else built here.
 cidata() {
@@ -268,6 +271,8 @@ meta_data = yaml.safe_load(open(os.path.join(seed, "meta-data"), "rb"))
 def review_path(path):
     rel = path.lstrip("/")
     candidates = [os.path.join("nodes", node, rel)]
+    if rel.startswith("etc/kubernetes/hlc/") and rel.endswith(".yaml"):
+        candidates.append(os.path.join("nodes", node, "kubeadm", os.path.basename(rel)))
     if rel.startswith("etc/kubernetes/pki/"):
         candidates.append(os.path.join("pki", rel[len("etc/kubernetes/pki/"):]))
     if rel.startswith("etc/kubernetes/") and rel.endswith(".conf"):
@@ -394,6 +399,16 @@ for fields in passwd:
                       "groups": sorted(g[0] for g in groups if fields[0] in g[3].split(",")),
                       "authorized_keys": None if keys is None else [k for k in keys.splitlines() if k.strip()]})
 root_keys = text("/root/.ssh/authorized_keys")
+for wanted in user_data.get("users") or []:
+    if not isinstance(wanted, dict):
+        continue  # "default": the image's default user
+    have = next((u for u in users if u["name"] == wanted.get("name")), None)
+    if have is None:
+        mismatches.append(f"user {wanted.get('name')} missing")
+        continue
+    for key in wanted.get("ssh_authorized_keys") or []:
+        if key not in (have["authorized_keys"] or []):
+            mismatches.append(f"user {wanted.get('name')}: key {key[:40]}... not in authorized_keys")
 
 # cloud-init's own account
 status = load_json("/var/lib/cloud/data/status.json") or {}
