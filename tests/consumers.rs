@@ -307,7 +307,16 @@ fn in_node_mounts(fake_root: &Path, scratch: &Path, body: &str) -> String {
             work.display()
         );
     }
-    for dir in ["etc/kubernetes", "var/lib/etcd", "var/lib/kubelet"] {
+    // A private /run: the node's containerd socket, and no way to the host's systemd.
+    script += "mount -t tmpfs tmpfs /run\n";
+    for dir in [
+        "etc/kubernetes",
+        "var/lib/etcd",
+        "var/lib/kubelet",
+        "etc/containerd",
+        "var/lib/containerd",
+        "run/containerd",
+    ] {
         std::fs::create_dir_all(fake_root.join(dir)).unwrap();
         script += &format!("mkdir -p /{dir} && mount --bind '{}' /{dir}\n", fake_root.join(dir).display());
     }
@@ -506,6 +515,25 @@ fn granted_by(lab: &hlc::model::Lab, role: &str) -> (String, String) {
     (rule.verbs[0].clone(), format!("{}{group}", rule.resources[0]))
 }
 
+/// Private mount and network namespaces for a node, held by a process in `processes`: the node's
+/// files from `fake_root` in place (see [`in_node_mounts`]), its `addresses` (its own, the VIP: kube-vip's
+/// job, done by hand) on the namespace's loopback (this kernel has no dummy links), forwarding on as
+/// the node's sysctl.d sets it, no route out. Returns the holder's PID for `nsenter`.
+fn node_namespaces(fake_root: &Path, scratch: &Path, addresses: &[std::net::Ipv4Addr], processes: &mut Processes) -> u32 {
+    let mut setup = String::from("ip link set lo up\nsysctl -qw net.ipv4.ip_forward=1\n");
+    let unique: std::collections::BTreeSet<_> = addresses.iter().collect();
+    for address in unique {
+        setup += &format!("ip addr add {address}/32 dev lo\n");
+    }
+    let ready = scratch.join("ready");
+    setup += &format!("touch '{}'\nexec sleep 100000\n", ready.display());
+    let mut holder = Command::new("unshare");
+    holder.args(["-mn", "sh", "-c", &in_node_mounts(fake_root, scratch, &setup)]);
+    let pid = processes.spawn("namespaces", holder);
+    assert!(wait_for(10, processes, || ready.exists()), "namespaces not ready:\n{}", processes.tails());
+    pid
+}
+
 /// The first control plane of `input` brought up in private namespaces from hlc's files and
 /// kubeadm's manifests, with the real etcd, kube-apiserver, kube-controller-manager and
 /// kube-scheduler; then kubeadm's upload-config and bootstrap-token phases, token discovery by the
@@ -532,21 +560,10 @@ fn live_control_plane(input: &str) {
         "{input}: admin.conf talks to the endpoint"
     );
 
-    // The node: its files, its address and the VIP (kube-vip's job, done by hand) on the private
-    // network namespace's loopback (this kernel has no dummy links), no route out.
-    let mut setup = format!("ip link set lo up\nip addr add {node_ip}/32 dev lo\nsysctl -qw net.ipv4.ip_forward=1\n");
-    if endpoint != node_ip {
-        setup += &format!("ip addr add {endpoint}/32 dev lo\n");
-    }
-    let ready = scratch.path().join("ready");
-    setup += &format!("touch '{}'\nexec sleep 100000\n", ready.display());
     let logs = scratch.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
     let mut processes = Processes::new(&logs);
-    let mut holder = Command::new("unshare");
-    holder.args(["-mn", "sh", "-c", &in_node_mounts(&fake_root, scratch.path(), &setup)]);
-    let ns = processes.spawn("namespaces", holder);
-    assert!(wait_for(10, &mut processes, || ready.exists()), "{input}: namespaces not ready:\n{}", processes.tails());
+    let ns = node_namespaces(&fake_root, scratch.path(), &[node_ip, endpoint], &mut processes);
 
     for phase in ["certs all", "kubeconfig all", "etcd local", "control-plane all"] {
         let mut args = vec!["init", "phase"];
@@ -839,4 +856,87 @@ fn every_other_labs_control_plane_comes_up() {
             live_control_plane(&input);
         }
     }
+}
+
+#[test]
+fn containerd_2_serves_cri_to_kubeadm_with_each_first_control_planes_files() {
+    let kubeadm = consumer("kubeadm");
+    for input in kubeadm_documents() {
+        let lab = lab(&input);
+        let out = built(&input).join("out");
+        let init = tree_files(&out, "kubeadm/init.yaml").remove(0);
+        let node = init.split('/').nth(1).unwrap().to_string();
+        let node_ip = lab.nodes.iter().find(|n| n.name.value == node).unwrap().ip();
+        let scratch = tempfile::tempdir().unwrap();
+        let fake_root = scratch.path().join("root");
+        lay_down(&out, &node, &fake_root);
+        let config = node_config(&fake_root, "init.yaml", scratch.path());
+        let logs = scratch.path().join("logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        let mut processes = Processes::new(&logs);
+        let ns = node_namespaces(&fake_root, scratch.path(), &[node_ip], &mut processes);
+        // containerd 2.x as the node runs it: its config.toml and certs.d from user-data.
+        processes.spawn(
+            "containerd",
+            nsenter(ns, false, &consumer("containerd"), &["--config", "/etc/containerd/config.toml"]),
+        );
+        let socket = fake_root.join("run/containerd/containerd.sock");
+        assert!(wait_for(60, &mut processes, || socket.exists()), "{input}: no CRI socket\n{}", processes.tails());
+        // kubeadm's preflight talks CRI to it at the config's criSocket; what cannot pass in a test
+        // namespace (the kernel, image pulls from the internet) is not asked.
+        let path = format!("PATH={}:/usr/sbin:/usr/bin:/sbin:/bin", toolbox().display());
+        // The toolbox's kubelet is 1.37: newer than a 1.36 lab's control plane.
+        let mut ignored = "--ignore-preflight-errors=SystemVerification,ImagePull".to_string();
+        if lab.cluster.kubernetes.minor != 37 {
+            ignored += ",KubeletVersion";
+        }
+        let (ok, text) = output_of(nsenter(
+            ns,
+            false,
+            Path::new("/usr/bin/env"),
+            &[
+                &path,
+                &kubeadm.display().to_string(),
+                "init",
+                "phase",
+                "preflight",
+                "--config",
+                &config.display().to_string(),
+                &ignored,
+            ],
+        ));
+        assert!(ok, "{input}: kubeadm preflight with containerd on {node}:\n{text}\n{}", processes.tails());
+        for check in ["[WARNING CRI]", "[WARNING ContainerRuntimeVersion]"] {
+            assert!(!text.contains(check), "{input}: {check} with containerd on {node}:\n{text}");
+        }
+        let log = std::fs::read_to_string(logs.join("containerd.log")).unwrap();
+        assert!(!log.contains("unknown key"), "{input}: containerd ignored keys of {node}'s config:\n{log}");
+        processes.assert_running();
+    }
+}
+
+#[test]
+fn kubeadm_preflight_fails_without_a_container_runtime() {
+    // Negative control for the test above: the same preflight, no containerd.
+    let kubeadm = consumer("kubeadm");
+    let out = built("homelab.kdl").join("out");
+    let init = tree_files(&out, "kubeadm/init.yaml").remove(0);
+    let node = init.split('/').nth(1).unwrap().to_string();
+    let node_ip = lab("homelab.kdl").nodes.iter().find(|n| n.name.value == node).unwrap().ip();
+    let scratch = tempfile::tempdir().unwrap();
+    let fake_root = scratch.path().join("root");
+    lay_down(&out, &node, &fake_root);
+    let config = node_config(&fake_root, "init.yaml", scratch.path());
+    let logs = scratch.path().join("logs");
+    std::fs::create_dir_all(&logs).unwrap();
+    let mut processes = Processes::new(&logs);
+    let ns = node_namespaces(&fake_root, scratch.path(), &[node_ip], &mut processes);
+    let path = format!("PATH={}:/usr/sbin:/usr/bin:/sbin:/bin", toolbox().display());
+    let (ok, text) = output_of(nsenter(
+        ns,
+        false,
+        Path::new("/usr/bin/env"),
+        &[&path, &kubeadm.display().to_string(), "init", "phase", "preflight", "--config", &config.display().to_string(), "--ignore-preflight-errors=SystemVerification,ImagePull,KubeletVersion"],
+    ));
+    assert!(!ok && text.contains("[ERROR CRI]"), "kubeadm preflight passed without a container runtime:\n{text}");
 }
