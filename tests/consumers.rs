@@ -596,7 +596,13 @@ fn live_control_plane(input: &str) {
     );
 
     // kubeadm's next phases against the running control plane.
-    for phase in ["upload-config all", "bootstrap-token"] {
+    // The add-ons kubeadm installs itself: CoreDNS always, kube-proxy unless Cilium replaces it
+    // (then the init config skips `addon/kube-proxy`).
+    let mut phases = vec!["upload-config all", "bootstrap-token", "addon coredns"];
+    if lab.kube_proxy.is_some() {
+        phases.push("addon kube-proxy");
+    }
+    for phase in phases {
         let mut args = vec!["init", "phase"];
         args.extend(phase.split(' '));
         args.extend(["--config", &config_arg]);
@@ -608,6 +614,15 @@ fn live_control_plane(input: &str) {
         all.extend(args);
         output_of(nsenter(ns, true, &kubectl, &all))
     };
+    // kube-proxy runs the lab's mode, from hlc's KubeProxyConfiguration as kubeadm uploaded it.
+    if let Some(proxy) = &lab.kube_proxy {
+        let (ok, text) =
+            kubectl_run(&["-n", "kube-system", "get", "configmap", "kube-proxy", "-o", "jsonpath={.data.config\\.conf}"]);
+        assert!(ok, "{input}: {text}");
+        let config: serde_yaml::Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{input}: {e}: {text}"));
+        let mode = format!("{:?}", proxy.mode.value).to_lowercase();
+        assert_eq!(config["mode"].as_str(), Some(mode.as_str()), "{input}: kube-proxy's uploaded config:\n{text}");
+    }
     let token = read(&fake_root, "etc/kubernetes/hlc/bootstrap-token");
     let token_id = token.trim().split('.').next().unwrap().to_string();
     let signed = wait_for(90, &mut processes, || {
