@@ -153,7 +153,7 @@ fn kubeadm_rejects_broken_configs() {
             "unknown join field",
             join.replacen("kind: JoinConfiguration\n", "kind: JoinConfiguration\ndiscovry: {}\n", 1),
         ),
-                ("malformed join token", join.replace(token.trim(), "not-a-token")),
+        ("malformed join token", join.replace(token.trim(), "not-a-token")),
     ];
     for (what, text) in broken {
         assert!(text != init && text != join, "{what}: the mutation did not apply");
@@ -309,14 +309,9 @@ fn in_node_mounts(fake_root: &Path, scratch: &Path, body: &str) -> String {
     }
     // A private /run: the node's containerd socket, and no way to the host's systemd.
     script += "mount -t tmpfs tmpfs /run\n";
-    for dir in [
-        "etc/kubernetes",
-        "var/lib/etcd",
-        "var/lib/kubelet",
-        "etc/containerd",
-        "var/lib/containerd",
-        "run/containerd",
-    ] {
+    for dir in
+        ["etc/kubernetes", "var/lib/etcd", "var/lib/kubelet", "etc/containerd", "var/lib/containerd", "run/containerd"]
+    {
         std::fs::create_dir_all(fake_root.join(dir)).unwrap();
         script += &format!("mkdir -p /{dir} && mount --bind '{}' /{dir}\n", fake_root.join(dir).display());
     }
@@ -345,7 +340,7 @@ fn kubeadm_init_phases_reuse_every_certificate_and_kubeconfig() {
         let script = in_node_mounts(&fake_root, scratch.path(), &phases);
         let (ok, text) = run(Path::new("unshare"), &["-mn", "sh", "-c", &script], false);
         assert!(ok, "{input}: kubeadm init phases on {node} failed:\n{text}");
-                let warned = warnings(&lab, &text);
+        let warned = warnings(&lab, &text);
         assert!(warned.is_empty(), "{input}: kubeadm warns on {node}'s files:\n{}", warned.join("\n"));
 
         let after = snapshot(&fake_root.join("etc/kubernetes"));
@@ -519,7 +514,12 @@ fn granted_by(lab: &hlc::model::Lab, role: &str) -> (String, String) {
 /// files from `fake_root` in place (see [`in_node_mounts`]), its `addresses` (its own, the VIP: kube-vip's
 /// job, done by hand) on the namespace's loopback (this kernel has no dummy links), forwarding on as
 /// the node's sysctl.d sets it, no route out. Returns the holder's PID for `nsenter`.
-fn node_namespaces(fake_root: &Path, scratch: &Path, addresses: &[std::net::Ipv4Addr], processes: &mut Processes) -> u32 {
+fn node_namespaces(
+    fake_root: &Path,
+    scratch: &Path,
+    addresses: &[std::net::Ipv4Addr],
+    processes: &mut Processes,
+) -> u32 {
     let mut setup = String::from("ip link set lo up\nsysctl -qw net.ipv4.ip_forward=1\n");
     let unique: std::collections::BTreeSet<_> = addresses.iter().collect();
     for address in unique {
@@ -616,8 +616,15 @@ fn live_control_plane(input: &str) {
     };
     // kube-proxy runs the lab's mode, from hlc's KubeProxyConfiguration as kubeadm uploaded it.
     if let Some(proxy) = &lab.kube_proxy {
-        let (ok, text) =
-            kubectl_run(&["-n", "kube-system", "get", "configmap", "kube-proxy", "-o", "jsonpath={.data.config\\.conf}"]);
+        let (ok, text) = kubectl_run(&[
+            "-n",
+            "kube-system",
+            "get",
+            "configmap",
+            "kube-proxy",
+            "-o",
+            "jsonpath={.data.config\\.conf}",
+        ]);
         assert!(ok, "{input}: {text}");
         let config: serde_yaml::Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{input}: {e}: {text}"));
         let mode = format!("{:?}", proxy.mode.value).to_lowercase();
@@ -635,7 +642,8 @@ fn live_control_plane(input: &str) {
     // and authenticate.
     let secret = format!("bootstrap-token-{token_id}");
     let (ok, data) = kubectl_run(&["-n", "kube-system", "get", "secret", &secret, "-o", "jsonpath={.data}"]);
-    let data: serde_json::Value = serde_json::from_str(&data).unwrap_or_else(|e| panic!("{input}: {secret}: {e}: {data}"));
+    let data: serde_json::Value =
+        serde_json::from_str(&data).unwrap_or_else(|e| panic!("{input}: {secret}: {e}: {data}"));
     assert!(ok && data.get("token-secret").is_some(), "{input}: {data}");
     assert!(data.get("expiration").is_none(), "{input}: the bootstrap token expires: {data}");
     for usage in ["usage-bootstrap-authentication", "usage-bootstrap-signing"] {
@@ -670,9 +678,7 @@ fn live_control_plane(input: &str) {
             let end = start + text[start..].find('\n').unwrap();
             std::fs::write(&config, format!("{}{pin}{}", &text[..start], &text[end..])).unwrap();
         }
-        let phase = |phase: &str| {
-            format!("'{}' join phase {phase} --config '{}'", kubeadm.display(), config.display())
-        };
+        let phase = |phase: &str| format!("'{}' join phase {phase} --config '{}'", kubeadm.display(), config.display());
         let mut body = format!(
             "export PATH='{}':$PATH\n{} --ignore-preflight-errors={NO_RUNTIME}\n",
             toolbox().display(),
@@ -692,14 +698,22 @@ fn live_control_plane(input: &str) {
         let (ok, text, before, after) = join(node, None);
         assert!(ok, "{input}: {node} cannot join with its join config:\n{text}");
         for (path, (bytes, _)) in &before {
-            assert!(after.get(path).is_some_and(|(b, _)| b == bytes), "{input}: kubeadm join on {node} rewrote {path}:\n{text}");
+            assert!(
+                after.get(path).is_some_and(|(b, _)| b == bytes),
+                "{input}: kubeadm join on {node} rewrote {path}:\n{text}"
+            );
         }
         let added: Vec<&String> = after.keys().filter(|p| !before.contains_key(*p)).collect();
-        let allowed = |p: &str| ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"].iter().any(|c| p == format!("manifests/{c}.yaml"));
+        let allowed = |p: &str| {
+            ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"]
+                .iter()
+                .any(|c| p == format!("manifests/{c}.yaml"))
+        };
         assert!(added.iter().all(|p| allowed(p)), "{input}: kubeadm join on {node} had to add {added:?}:\n{text}");
         let control_plane = read(&out, &format!("nodes/{node}/kubeadm/join.yaml")).contains("\ncontrolPlane:");
         assert_eq!(added.len(), if control_plane { 3 } else { 0 }, "{input}: {node}'s static pods: {added:?}\n{text}");
-        let warned: Vec<&str> = warnings(&lab, &text).into_iter().filter(|l| !l.contains("No kubeproxy.config")).collect();
+        let warned: Vec<&str> =
+            warnings(&lab, &text).into_iter().filter(|l| !l.contains("No kubeproxy.config")).collect();
         assert!(warned.is_empty(), "{input}: kubeadm join on {node} warns:\n{}", warned.join("\n"));
     }
     let wrong_pin = format!("sha256:{}", "0".repeat(64));
@@ -759,8 +773,11 @@ fn live_control_plane(input: &str) {
     // kinds hlc uses (made from ../shared/schemas, the upstream CRDs' schemas).
     let (crds, objects) = crds_for(&out.join("cluster/manifests"));
     let crd_file = scratch.path().join("crds.yaml");
-    std::fs::write(&crd_file, crds.iter().map(|c| format!("---\n{}", serde_yaml::to_string(c).unwrap())).collect::<String>())
-        .unwrap();
+    std::fs::write(
+        &crd_file,
+        crds.iter().map(|c| format!("---\n{}", serde_yaml::to_string(c).unwrap())).collect::<String>(),
+    )
+    .unwrap();
     let crd_arg = crd_file.display().to_string();
     if !crds.is_empty() {
         let (ok, text) = kubectl_run(&["apply", "--server-side", "-f", &crd_arg]);
@@ -768,7 +785,8 @@ fn live_control_plane(input: &str) {
         let (ok, text) = kubectl_run(&["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
         assert!(ok, "{input}: CRDs not established:\n{text}");
     }
-    let dry_run = |file: &str| kubectl_run(&["apply", "--server-side", "--dry-run=server", "--validate=strict", "-f", file]);
+    let dry_run =
+        |file: &str| kubectl_run(&["apply", "--server-side", "--dry-run=server", "--validate=strict", "-f", file]);
     for file in &objects {
         let (ok, text) = dry_run(file);
         assert!(ok, "{input}: the API server rejects {file}:\n{text}");
@@ -823,7 +841,8 @@ fn crds_for(dir: &Path) -> (Vec<serde_json::Value>, Vec<String>) {
             if group.ends_with(".k8s.io") || !group.contains('.') {
                 continue;
             }
-            let schema_file = root().join("../shared/schemas").join(group).join(format!("{}_{version}.json", kind.to_lowercase()));
+            let schema_file =
+                root().join("../shared/schemas").join(group).join(format!("{}_{version}.json", kind.to_lowercase()));
             let mut schema: serde_json::Value = serde_json::from_str(
                 &std::fs::read_to_string(&schema_file).unwrap_or_else(|e| panic!("{}: {e}", schema_file.display())),
             )
@@ -951,7 +970,16 @@ fn kubeadm_preflight_fails_without_a_container_runtime() {
         ns,
         false,
         Path::new("/usr/bin/env"),
-        &[&path, &kubeadm.display().to_string(), "init", "phase", "preflight", "--config", &config.display().to_string(), "--ignore-preflight-errors=SystemVerification,ImagePull,KubeletVersion"],
+        &[
+            &path,
+            &kubeadm.display().to_string(),
+            "init",
+            "phase",
+            "preflight",
+            "--config",
+            &config.display().to_string(),
+            "--ignore-preflight-errors=SystemVerification,ImagePull,KubeletVersion",
+        ],
     ));
     assert!(!ok && text.contains("[ERROR CRI]"), "kubeadm preflight passed without a container runtime:\n{text}");
 }
