@@ -10,6 +10,8 @@ use crate::support::{built, root, run_tool, tree_files, valid_documents};
 
 /// The programs converge calls that the stub simulates.
 const STUBBED: &[&str] = &[
+    "timedatectl",
+    "crictl",
     "apt-get",
     "apt-mark",
     "dpkg-query",
@@ -48,6 +50,7 @@ const REAL: &[&str] = &[
     "rm",
     "sed",
     "sha256sum",
+    "flock",
     "touch",
     "tr",
 ];
@@ -359,7 +362,9 @@ fn apt_lock_is_retried_and_a_failing_download_names_its_step() {
     let run = fake.run();
     assert_ne!(run.status, 0);
     assert!(run.stderr.contains("step 'repository-docker' FAILED"), "{}", run.stderr);
-    assert_eq!(run.count("curl -fsSL"), 5, "five attempts: {:?}", run.calls);
+    assert_eq!(run.count("curl -fsSL"), 8, "eight attempts: {:?}", run.calls);
+    let sleeps: Vec<&String> = run.calls.iter().filter(|c| c.starts_with("sleep")).collect();
+    assert_eq!(sleeps, ["sleep 5", "sleep 10", "sleep 20", "sleep 40", "sleep 60", "sleep 60", "sleep 60"]);
     assert!(kubeadm_calls(&run).is_empty());
     let log = fake.file("var/log/hlc-converge.log").unwrap();
     assert!(log.contains("step 'repository-docker' FAILED"), "{log}");
@@ -450,4 +455,129 @@ fn a_missing_memory_cgroup_elsewhere_fails() {
     let run = fake.run();
     assert_ne!(run.status, 0);
     assert!(run.stderr.contains("step 'memory-cgroup' FAILED"), "{}", run.stderr);
+}
+
+/// A join that failed after kubeadm wrote the kubelet config is not membership: the next run
+/// joins again instead of reporting success.
+#[test]
+fn a_failed_join_is_retried_not_taken_for_membership() {
+    let out = built("homelab.kdl").join("out");
+    let fake = FakeNode::new(&out, "node4", "homelab.kdl node4");
+    fake.sim("endpoint-up", "");
+    fake.sim("kubeadm-fails-late", "");
+    let failed = fake.run();
+    assert_ne!(failed.status, 0);
+    assert!(failed.stderr.contains("step 'membership' FAILED"), "{}", failed.stderr);
+    assert!(fake.file("var/lib/kubelet/config.yaml").is_some(), "kubeadm left its config behind");
+    fake.sim("kubeadm-retry-ok", "");
+    let retried = fake.converge();
+    assert_eq!(kubeadm_calls(&retried).len(), 1, "joins again: {:?}", retried.calls);
+    assert!(fake.file("var/lib/hlc/member").is_some());
+}
+
+/// A re-imaged control plane removes its stale etcd member (same peer URL) before joining.
+#[test]
+fn a_reimaged_control_plane_removes_its_stale_etcd_member() {
+    let out = built("homelab.kdl").join("out");
+    let fake = FakeNode::new(&out, "node2", "homelab.kdl node2");
+    fake.sim("endpoint-up", "");
+    fake.sim(
+        "etcd-members",
+        r#"{"header":{"cluster_id":"1"},"members":[{"ID":"111","name":"node1","peerURLs":["https://192.168.110.21:2380"],"clientURLs":["https://192.168.110.21:2379"]},{"ID":"222","name":"node2","peerURLs":["https://192.168.110.22:2380"],"clientURLs":["https://192.168.110.22:2379"]}]}"#,
+    );
+    let run = fake.converge();
+    let remove: Vec<&String> = run.calls.iter().filter(|c| c.contains("member/remove")).collect();
+    assert_eq!(remove.len(), 1, "{:?}", run.calls);
+    assert!(remove[0].contains(r#"{"ID":"222"}"#), "{remove:?}");
+    let join = run.calls.iter().position(|c| c.starts_with("kubeadm join")).unwrap();
+    assert!(run.calls.iter().position(|c| c.contains("member/remove")).unwrap() < join, "removed before the join");
+
+    let fresh = FakeNode::new(&out, "node3", "homelab.kdl node3");
+    fresh.sim("endpoint-up", "");
+    fresh
+        .sim("etcd-members", r#"{"members":[{"ID":"111","name":"node1","peerURLs":["https://192.168.110.21:2380"]}]}"#);
+    let run = fresh.converge();
+    assert_eq!(run.calls.iter().filter(|c| c.contains("member/remove")).count(), 0, "a new member removes nothing");
+}
+
+/// The bootstrap token never appears on a command line, and kubeadm init does not print it.
+#[test]
+fn the_token_stays_off_command_lines() {
+    let out = built("homelab.kdl").join("out");
+    for node in ["node1", "node4"] {
+        let fake = FakeNode::new(&out, node, node);
+        if node != "node1" {
+            fake.sim("endpoint-up", "");
+        }
+        let run = fake.converge();
+        let token = fake.file("etc/kubernetes/hlc/bootstrap-token").unwrap().trim().to_string();
+        assert!(token.len() > 10);
+        assert!(run.calls.iter().all(|c| !c.contains(&token)), "{node}: the token on a command line");
+        assert!(!run.stderr.contains(&token) && !fake.file("var/log/hlc-converge.log").unwrap().contains(&token));
+        if node == "node1" {
+            assert!(run.calls.iter().any(|c| c.starts_with("kubeadm init") && c.ends_with("--skip-token-print")));
+        }
+    }
+}
+
+/// A changed kubeconfig of a static pod restarts exactly that pod on a member.
+#[test]
+fn a_changed_control_plane_kubeconfig_restarts_only_its_pod() {
+    let out = built("homelab.kdl").join("out");
+    let fake = FakeNode::new(&out, "node2", "homelab.kdl node2");
+    fake.sim("endpoint-up", "");
+    let first = fake.converge();
+    assert_eq!(first.count("crictl"), 0, "a node that just joined restarts nothing");
+    let path = fake.root.path().join("etc/kubernetes/controller-manager.conf");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text + "# renewed\n").unwrap();
+    let run = fake.converge();
+    let crictl: Vec<&String> = run.calls.iter().filter(|c| c.starts_with("crictl")).collect();
+    assert_eq!(crictl.len(), 2, "{crictl:?}");
+    assert!(crictl[0].ends_with("ps -q --name ^kube-controller-manager$"), "{crictl:?}");
+    assert!(crictl[1].ends_with("stop container-of-kube-controller-manager"), "{crictl:?}");
+    assert!(run.restarts().is_empty());
+}
+
+/// Two runs at once: the second refuses (two `kubeadm init`s must never race).
+#[test]
+fn a_second_concurrent_run_is_refused() {
+    let out = built("homelab.kdl").join("out");
+    let fake = FakeNode::new(&out, "node4", "homelab.kdl node4");
+    std::fs::create_dir_all(fake.root.path().join("run")).unwrap();
+    let lock = fake.root.path().join("run/hlc-converge.lock");
+    let mut holder = Command::new("flock").arg(&lock).args(["sleep", "30"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let run = fake.run();
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    assert_ne!(run.status, 0);
+    assert!(run.stderr.contains("another converge is running"), "{}", run.stderr);
+    assert!(run.calls.iter().all(|c| c.starts_with("logger")), "{:?}", run.calls);
+}
+
+/// A data disk that already holds another filesystem is not mounted under the wrong type.
+#[test]
+fn a_data_disk_with_another_filesystem_fails() {
+    let out = built("homelab.kdl").join("out");
+    let fake = FakeNode::new(&out, "backup1", "homelab.kdl backup1");
+    fake.sim("endpoint-up", "");
+    let device = fake.root.path().join("dev/disk/by-id/ata-HDD_4T_E5").display().to_string();
+    fake.sim(&format!("fs/{}", device.replace('/', "_")), "ext4\n");
+    let run = fake.run();
+    assert_ne!(run.status, 0);
+    assert!(run.stderr.contains("holds ext4, not xfs"), "{}", run.stderr);
+    assert_eq!(run.count("mkfs."), 0, "never reformatted");
+}
+
+/// Without NTP the run waits a bounded time, warns and goes on.
+#[test]
+fn an_unsynchronised_clock_is_waited_for_then_reported() {
+    let out = built("homelab.kdl").join("out");
+    let fake = FakeNode::new(&out, "node4", "homelab.kdl node4");
+    fake.sim("endpoint-up", "");
+    fake.sim("clock-unsynced", "");
+    let run = fake.converge();
+    assert_eq!(run.count("timedatectl"), 30);
+    assert!(run.stderr.contains("the clock is not NTP-synchronised"), "{}", run.stderr);
 }

@@ -39,11 +39,13 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
 }
 
 /// What the script reads: the cluster, network, proxy and storage settings, the node itself
-/// (name, role, arch, disks), the shape, and the addresses of the other control planes (probed
-/// before `kubeadm init`) and of the endpoint when it is the first control plane's.
+/// (name, role, arch, disks, its address: its etcd peer URL), the shape, and the addresses of
+/// the other control planes (probed before `kubeadm init`) and of the endpoint when it is the
+/// first control plane's.
 fn needs(lab: &Lab, node: &Node) -> Vec<String> {
     let mut needs: Vec<String> = ["cluster", "network", "kube-proxy", "storage"].map(String::from).to_vec();
     needs.push(node_source(node));
+    needs.extend(crate::pki::spec::address_sources(node));
     needs.push(TOPOLOGY.to_string());
     let others = lab.control_planes().filter(|n| n.name.value != node.name.value);
     needs.extend(others.flat_map(crate::pki::spec::address_sources));
@@ -69,7 +71,7 @@ fn role(lab: &Lab, node: &Node) -> &'static str {
 fn script(lab: &Lab, node: &Node, provenance: &str) -> String {
     let mut text = format!(
         "#!/bin/bash\n# {provenance}\n# Converges node \"{}\" to its seed; safe to run again. Log: /var/log/hlc-converge.log.\n\
-         # Test it off-node with HLC_ROOT=/some/fake/root and stub programs on PATH.\nset -euo pipefail\n\n",
+         # Test it off-node with HLC_ROOT=/some/fake/root and stub programs on PATH.\nset -euo pipefail\nshopt -s inherit_errexit\n\n",
         node.name.value
     );
     for (name, value) in facts(lab, node) {
@@ -111,6 +113,8 @@ fn facts(lab: &Lab, node: &Node) -> Vec<(&'static str, String)> {
     let nfs = super::host::nfs_directories(lab, node);
     vec![
         ("NODE", quote(&node.name.value)),
+        ("NODE_IP", quote(&node.ip().to_string())),
+        ("OS_FAMILY", quote(if matches!(lab.cluster.os, Os::Debian12 | Os::Debian13) { "debian" } else { "ubuntu" })),
         ("ROLE", quote(role(lab, node))),
         ("INIT_NODE", quote(&init_node)),
         ("ENDPOINT", quote(&format!("{host}:{port}"))),
@@ -128,7 +132,33 @@ fn facts(lab: &Lab, node: &Node) -> Vec<(&'static str, String)> {
         ("VIP_KIND", quote(vip)),
         ("NFS_DIRECTORIES", array(nfs)),
         ("EXPORTS_FILE", quote(super::host::EXPORTS)),
+        ("CONTROL_PLANE_FILES", array(control_plane_files(lab, node))),
     ]
+}
+
+/// On control planes, the certificates and kubeconfigs the seed writes and who reads them
+/// (`path|static pod` or `path|kubelet`): a member restarts the reader when one changed.
+fn control_plane_files(lab: &Lab, node: &Node) -> Vec<String> {
+    if !node.is_control_plane() {
+        return Vec::new();
+    }
+    let mut files: Vec<(&str, &str)> = vec![
+        ("pki/apiserver.crt", "kube-apiserver"),
+        ("pki/apiserver-kubelet-client.crt", "kube-apiserver"),
+        ("pki/apiserver-etcd-client.crt", "kube-apiserver"),
+        ("pki/front-proxy-client.crt", "kube-apiserver"),
+        ("pki/etcd/server.crt", "etcd"),
+        ("pki/etcd/peer.crt", "etcd"),
+        ("controller-manager.conf", "kube-controller-manager"),
+        ("scheduler.conf", "kube-scheduler"),
+    ];
+    if lab.network.vip.as_ref().is_some_and(|v| v.via == VipProvider::KubeVip) {
+        files.push(("admin.conf", "kube-vip"));
+    }
+    if super::kubeadm::is_init_node(lab, node) {
+        files.push(("kubelet.conf", "kubelet"));
+    }
+    files.into_iter().map(|(path, reader)| format!("/etc/kubernetes/{path}|{reader}")).collect()
 }
 
 /// Packages from the distribution's own repositories (containerd 2 and Kubernetes come from
@@ -188,6 +218,7 @@ fn steps(lab: &Lab, node: &Node) -> Vec<String> {
         "step kernel-modules load_modules".to_string(),
         "step sysctls apply_sysctls".into(),
         "step swap disable_swap".into(),
+        "step clock wait_for_clock".into(),
     ];
     if node.arch == crate::model::Arch::Arm64 {
         steps.push("step memory-cgroup ensure_memory_cgroup".into());
@@ -216,6 +247,9 @@ fn steps(lab: &Lab, node: &Node) -> Vec<String> {
         steps.push("step keepalived-haproxy keepalived_and_haproxy".into());
     }
     steps.push(format!("step membership membership  # {}", membership_note(lab, node)));
+    if node.is_control_plane() {
+        steps.push("step control-plane-files control_plane_files".into());
+    }
     steps
 }
 

@@ -10,7 +10,10 @@ readonly APPLIED="$ROOT/var/lib/hlc/applied"
 readonly RESUME_HOOK="$ROOT/var/lib/cloud/scripts/per-boot/hlc-converge"
 readonly RUN_DIR="$ROOT/run/hlc"
 readonly APT_LOCK_TIMEOUT="${HLC_APT_LOCK_TIMEOUT:-600}"
-readonly FETCH_ATTEMPTS="${HLC_FETCH_ATTEMPTS:-5}"
+readonly FETCH_ATTEMPTS="${HLC_FETCH_ATTEMPTS:-8}"
+readonly INIT_PROBES="${HLC_INIT_PROBES:-6}"
+readonly CLOCK_ATTEMPTS="${HLC_CLOCK_ATTEMPTS:-30}"
+readonly MEMBER="$ROOT/var/lib/hlc/member"
 readonly WAIT_ATTEMPTS="${HLC_WAIT_ATTEMPTS:-180}"
 readonly WAIT_INTERVAL=10
 CURRENT_STEP="start"
@@ -43,7 +46,8 @@ step() {
     log "step '$CURRENT_STEP': done"
 }
 
-# retry WHAT COMMAND [ARGS...]: network fetches and apt runs, with back-off (5, 10, 20, 40 s …).
+# retry WHAT COMMAND [ARGS...]: network fetches and apt runs, with back-off (5, 10, 20, 40, 60,
+# 60 … s; about five minutes in all, long enough for first-boot apt-daily to let go of the lists).
 retry() {
     local what="$1" attempt=1 delay=5
     shift
@@ -55,7 +59,7 @@ retry() {
         log "$what: attempt $attempt failed, retrying in ${delay}s"
         sleep "$delay"
         attempt=$((attempt + 1))
-        delay=$((delay * 2))
+        delay=$((delay * 2 > 60 ? 60 : delay * 2))
     done
 }
 
@@ -70,15 +74,26 @@ apt_mark() {
 }
 
 # installed_version PACKAGE: the installed version, or nothing.
+# installed_version PACKAGE: the installed version (held or not), or nothing.
 installed_version() {
-    { dpkg-query -W -f='${Status} ${Version}\n' "$1" 2>/dev/null || true; } | sed -n 's/^install ok installed //p'
+    { dpkg-query -W -f='${db:Status-Status} ${Version}\n' "$1" 2>/dev/null || true; } | sed -n 's/^installed //p'
 }
 
+# apt_install ARGS...: `apt-get update` (when not yet done, failing on any fetch error rather
+# than warning) and `apt-get install`, retried together: a failed install updates again.
 APT_UPDATED=0
-apt_update_once() {
+apt_install() {
+    retry "apt-get install $*" apt_update_and_install "$@"
+}
+
+apt_update_and_install() {
     if [ "$APT_UPDATED" -eq 0 ]; then
-        retry "apt-get update" apt_get update
+        apt_get update --error-on=any || return 1
         APT_UPDATED=1
+    fi
+    if ! apt_get install --no-install-recommends "$@"; then
+        APT_UPDATED=0
+        return 1
     fi
 }
 
@@ -115,25 +130,35 @@ restart_if_changed() {
 
 # ---- membership ----
 
-# What kubeadm itself leaves behind at init and join (never a file the seed writes).
+# A member: kubeadm's own kubelet config is there (never a file the seed writes) and converge
+# recorded that `kubeadm init`/`join` succeeded; kubeadm writes config.yaml before it waits for
+# the control plane, so config.yaml alone would make a failed join look like a member.
 is_member() {
-    [ -f "$ROOT/var/lib/kubelet/config.yaml" ]
+    [ -f "$ROOT/var/lib/kubelet/config.yaml" ] && [ -f "$MEMBER" ]
 }
 
 answers() {
     curl -ksf --max-time 5 "https://$1/livez" >/dev/null 2>&1
 }
 
-# Whether a cluster already answers: at the endpoint or at any other control plane.
+# Whether a cluster already answers, at the endpoint or at any other control plane, probed
+# INIT_PROBES times 10 s apart: one missed probe must not create a second cluster.
 cluster_answers() {
-    local server
-    for server in "$ENDPOINT" "${OTHER_CONTROL_PLANES[@]}"; do
-        if answers "$server"; then
-            log "a control plane answers at https://$server/livez"
-            return 0
+    local server probe=1
+    while true; do
+        for server in "$ENDPOINT" "${OTHER_CONTROL_PLANES[@]}"; do
+            if answers "$server"; then
+                log "a control plane answers at https://$server/livez"
+                return 0
+            fi
+        done
+        if [ "$probe" -ge "$INIT_PROBES" ]; then
+            return 1
         fi
+        log "no control plane answers yet (probe $probe of $INIT_PROBES)"
+        sleep "$WAIT_INTERVAL"
+        probe=$((probe + 1))
     done
-    return 1
 }
 
 wait_for_endpoint() {
@@ -149,14 +174,20 @@ wait_for_endpoint() {
     done
 }
 
-# kubeadm_config SOURCE: the config with the bootstrap token filled in, in a 0600 file under /run.
-kubeadm_config() {
-    local token
+# fill_kubeadm_config SOURCE: the config with the bootstrap token filled in, at $KUBEADM_RUN
+# (0600 under /run/hlc, removed on exit). The token never appears on a command line.
+readonly KUBEADM_RUN="$RUN_DIR/kubeadm.yaml"
+fill_kubeadm_config() {
+    local token config
     mkdir -p "$RUN_DIR"
     chmod 0700 "$RUN_DIR"
-    token="$(cat "$ROOT$TOKEN_FILE")"
-    (umask 077 && sed "s/@HLC_BOOTSTRAP_TOKEN@/$token/" "$ROOT$1" >"$RUN_DIR/kubeadm.yaml")
-    printf '%s' "$RUN_DIR/kubeadm.yaml"
+    read -r token <"$ROOT$TOKEN_FILE"
+    if [ -z "$token" ]; then
+        log "$TOKEN_FILE is empty"
+        return 1
+    fi
+    config="$(<"$ROOT$1")"
+    (umask 077 && printf '%s\n' "${config//@HLC_BOOTSTRAP_TOKEN@/$token}" >"$KUBEADM_RUN")
 }
 
 # ---- steps shared by every node ----
@@ -201,12 +232,31 @@ ensure_memory_cgroup() {
         return 1
     fi
     sed -i '1 s/$/ cgroup_enable=memory cgroup_memory=1/' "$cmdline"
+    if [ "$OS_FAMILY" = debian ]; then
+        # Debian's raspi-firmware rewrites cmdline.txt on kernel updates; this file persists.
+        mkdir -p "$ROOT/etc/default"
+        printf '%s\n' 'cgroup_enable=memory cgroup_memory=1' >>"$ROOT/etc/default/raspi-extra-cmdline"
+    fi
     mkdir -p "$(dirname "$RESUME_HOOK")"
     printf '#!/bin/sh\n# hlc: finish converging after the reboot that enabled the memory cgroup\nexec /etc/hlc/converge\n' >"$RESUME_HOOK"
     chmod 0755 "$RESUME_HOOK"
     log "added the memory cgroup to $cmdline; rebooting, converge continues after the reboot"
     systemctl --no-block reboot
     exit 0
+}
+
+# Certificates (the seed's and the apt repositories') need a set clock; a Raspberry Pi has no
+# battery-backed one. Wait for NTP a while, then go on with a warning.
+wait_for_clock() {
+    local attempt=1
+    until [ "$(timedatectl show -p NTPSynchronized --value 2>/dev/null || true)" = yes ]; do
+        if [ "$attempt" -ge "$CLOCK_ATTEMPTS" ]; then
+            log "the clock is not NTP-synchronised after $attempt checks: going on (TLS may fail if it is wrong)"
+            return 0
+        fi
+        sleep "$WAIT_INTERVAL"
+        attempt=$((attempt + 1))
+    done
 }
 
 install_distribution_packages() {
@@ -218,8 +268,7 @@ install_distribution_packages() {
         return 0
     fi
     log "installing ${missing[*]}"
-    apt_update_once
-    retry "apt-get install" apt_get install --no-install-recommends "${missing[@]}"
+    apt_install "${missing[@]}"
 }
 
 # add_repository NAME KEY_URL LINE: an apt source and its key, rewritten only when they differ.
@@ -240,7 +289,9 @@ add_repository() {
     log "apt repository $1: $3"
 }
 
-# Kubernetes packages at the pinned version; a member keeps its version (upgrades are day 2).
+# Kubernetes packages at the pinned version; a member keeps its version (upgrades are day 2),
+# and with it its containerd and containerd config.
+VERSION_PENDING=0
 install_kubernetes_packages() {
     local package installed wanted=() held=()
     for package in kubelet kubeadm kubectl; do
@@ -253,6 +304,7 @@ install_kubernetes_packages() {
         *)
             if is_member; then
                 log "version change pending: $package $installed is installed, the seed pins $KUBERNETES_VERSION: see hlc diff"
+                VERSION_PENDING=1
             else
                 held+=("$package")
                 wanted+=("$package=$KUBERNETES_VERSION-*")
@@ -261,7 +313,12 @@ install_kubernetes_packages() {
         esac
     done
     if [ -n "$CONTAINERD_PACKAGE" ] && [ -z "$(installed_version "${CONTAINERD_PACKAGE%%=*}")" ]; then
-        wanted+=("$CONTAINERD_PACKAGE")
+        if is_member; then
+            log "version change pending: ${CONTAINERD_PACKAGE%%=*} replaces the running containerd with the upgrade: see hlc diff"
+            VERSION_PENDING=1
+        else
+            wanted+=("$CONTAINERD_PACKAGE")
+        fi
     fi
     if [ "${#wanted[@]}" -eq 0 ]; then
         return 0
@@ -270,8 +327,7 @@ install_kubernetes_packages() {
     if [ "${#held[@]}" -gt 0 ]; then
         apt_mark unhold "${held[@]}"
     fi
-    apt_update_once
-    retry "apt-get install" apt_get install --no-install-recommends "${wanted[@]}"
+    apt_install --allow-downgrades --allow-change-held-packages "${wanted[@]}"
     apt_mark hold kubelet kubeadm kubectl ${CONTAINERD_PACKAGE:+"${CONTAINERD_PACKAGE%%=*}"}
 }
 
@@ -283,9 +339,13 @@ data_disk() {
         log "data disk $1 is missing"
         return 1
     fi
-    if [ -z "$(blkid -o value -s TYPE "$device" || true)" ]; then
+    found="$(blkid -o value -s TYPE "$device" || true)"
+    if [ -z "$found" ]; then
         log "formatting $1 as $fs (it has no filesystem)"
         "mkfs.$fs" "$device"
+    elif [ "$found" != "$fs" ]; then
+        log "$1 holds $found, not $fs: not mounting it (reformat it by hand, or change fs= in homelab.kdl)"
+        return 1
     fi
     if ! grep -q "^$1 " "$ROOT/etc/fstab" 2>/dev/null; then
         printf '%s %s %s defaults,nofail 0 2\n' "$1" "$2" "$fs" >>"$ROOT/etc/fstab"
@@ -315,6 +375,10 @@ serve_nfs() {
 
 configure_containerd() {
     systemctl enable containerd
+    if [ "$VERSION_PENDING" -eq 1 ] && changed "$CONTAINERD_CONFIG"; then
+        log "$CONTAINERD_CONFIG changed with the pending version change: containerd keeps running as it is"
+        return 0
+    fi
     restart_if_changed "$CONTAINERD_CONFIG" containerd restart
 }
 
@@ -338,27 +402,50 @@ kube_vip_kubeconfig() {
 }
 
 kubeadm_init() {
-    local config
-    config="$(kubeadm_config "$INIT_CONFIG")"
+    fill_kubeadm_config "$INIT_CONFIG"
     [ "$VIP_KIND" != kube-vip ] || kube_vip_kubeconfig super-admin.conf
     log "no control plane answers: kubeadm init"
-    kubeadm init --config "$config"
+    # --skip-token-print: the token would land in cloud-init-output.log and on the console.
+    kubeadm init --config "$KUBEADM_RUN" --skip-token-print
     [ "$VIP_KIND" != kube-vip ] || kube_vip_kubeconfig admin.conf
 }
 
+# A re-imaged control plane still has an etcd member under its peer URL; kubeadm would skip
+# adding it and the new, empty etcd would crash. Remove it through another member's client API.
+remove_stale_etcd_member() {
+    local server list id pki="$ROOT/etc/kubernetes/pki/etcd"
+    local tls=(--cacert "$pki/ca.crt" --cert "$pki/healthcheck-client.crt" --key "$pki/healthcheck-client.key")
+    for server in "${OTHER_CONTROL_PLANES[@]}"; do
+        list="$(curl -sf --max-time 10 "${tls[@]}" -X POST -d '{}' "https://${server%:*}:2379/v3/cluster/member/list")" || continue
+        id="$(printf '%s' "$list" | { grep -o "{[^{}]*\"peerURLs\":\[\"https://$NODE_IP:2380\"[^{}]*}" || true; } |
+            sed -n 's/.*"ID":"\([0-9]*\)".*/\1/p' | head -n 1)"
+        if [ -n "$id" ]; then
+            log "removing the stale etcd member $id (https://$NODE_IP:2380) before joining again"
+            curl -sf --max-time 10 "${tls[@]}" -X POST -d "{\"ID\":\"$id\"}" \
+                "https://${server%:*}:2379/v3/cluster/member/remove" >/dev/null
+        fi
+        return 0
+    done
+    log "no other etcd member answered: cannot check for a stale member of this node"
+}
+
 kubeadm_join() {
-    local config
-    config="$(kubeadm_config "$JOIN_CONFIG")"
+    fill_kubeadm_config "$JOIN_CONFIG"
     # A re-imaged first control plane: its seed holds a kubelet.conf for init; join makes its own.
     if [ -f "$ROOT/etc/kubernetes/kubelet.conf" ] && [ "$ROLE" = init ]; then
         rm -f "$ROOT/etc/kubernetes/kubelet.conf"
     fi
+    if [ "$ROLE" != worker ]; then
+        remove_stale_etcd_member
+    fi
     log "kubeadm join via $ENDPOINT"
-    kubeadm join --config "$config"
+    kubeadm join --config "$KUBEADM_RUN"
 }
 
+WAS_MEMBER=0
 membership() {
     if is_member; then
+        WAS_MEMBER=1
         log "already a member of the cluster: no init or join"
         [ "$VIP_KIND" != kube-vip ] || kube_vip_kubeconfig admin.conf
         if changed "$KUBEADM_CONFIG"; then
@@ -373,7 +460,42 @@ membership() {
         wait_for_endpoint
         kubeadm_join
     fi
+    mkdir -p "$(dirname "$MEMBER")"
+    date -u +%Y-%m-%dT%H:%M:%SZ >"$MEMBER"
     mark_applied "$KUBEADM_CONFIG"
+}
+
+# restart_static_pod NAME: the kubelet starts a stopped static pod container again.
+restart_static_pod() {
+    local ids
+    local crictl=(crictl --runtime-endpoint unix:///run/containerd/containerd.sock)
+    ids="$("${crictl[@]}" ps -q --name "^$1\$")"
+    if [ -n "$ids" ]; then
+        # shellcheck disable=SC2086 # one container id per word
+        "${crictl[@]}" stop $ids >/dev/null
+    fi
+}
+
+# On a member, a changed certificate or kubeconfig restarts what reads it; on a node that just
+# initialised or joined, the files are only recorded.
+control_plane_files() {
+    local entry path reader
+    for entry in "${CONTROL_PLANE_FILES[@]}"; do
+        path="${entry%%|*}"
+        reader="${entry#*|}"
+        if [ ! -f "$ROOT$path" ] || ! changed "$path"; then
+            continue
+        fi
+        if [ "$WAS_MEMBER" -eq 1 ]; then
+            log "$path changed: restarting $reader"
+            if [ "$reader" = kubelet ]; then
+                systemctl restart kubelet
+            else
+                restart_static_pod "$reader"
+            fi
+        fi
+        mark_applied "$path"
+    done
 }
 
 finish() {
@@ -386,8 +508,13 @@ finish() {
 }
 
 main() {
-    mkdir -p "$(dirname "$LOG")"
+    mkdir -p "$(dirname "$LOG")" "$ROOT/run"
     trap on_exit EXIT
+    exec 9>"$ROOT/run/hlc-converge.lock"
+    if ! flock -n 9; then
+        log "another converge is running"
+        exit 1
+    fi
     log "converging $NODE ($ROLE), cloud-init instance $(cat "$ROOT/var/lib/cloud/data/instance-id" 2>/dev/null || echo unknown)"
     steps
     finish

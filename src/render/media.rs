@@ -48,13 +48,11 @@ fn output(path: &str, secret: bool) -> Option<OutputFile> {
     Some(OutputFile { path: path.to_string(), secret, executable: false })
 }
 
+/// Makes an image from named files.
+type MakeImage = fn(&[(&str, &[u8])]) -> Result<Vec<u8>, String>;
+
 /// An image step over the node's three seed files.
-fn seed_image(
-    plan: &mut PlanBuilder<'static>,
-    path: String,
-    node: &Node,
-    make: fn(&[(&str, &[u8])]) -> Result<Vec<u8>, String>,
-) {
+fn seed_image(plan: &mut PlanBuilder<'static>, path: String, node: &Node, make: MakeImage) {
     let steps = seed_steps(node);
     plan.step(Step {
         id: path.clone(),

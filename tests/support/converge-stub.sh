@@ -5,8 +5,11 @@
 #   endpoint-up-after        N: the first N probes fail, then the endpoint answers
 #   apt-locked               N: the next N apt-get runs fail on the dpkg lock
 #   downloads-fail           every curl download fails
-#   installed                "package version" lines (the dpkg database)
+#   installed                "package version" lines (the dpkg database); held: held packages
 #   fs/<device>, mounts/<dir>  filesystems made and mounts done
+#   etcd-members             what etcd's /v3/cluster/member/list answers (else it does not answer)
+#   kubeadm-fails-late       kubeadm writes the kubelet config, then fails (a timed-out join)
+#   clock-unsynced           timedatectl reports no NTP synchronisation
 # kubeadm refuses what the real one would: a config with the token placeholder left in, `join`
 # with a kubelet.conf present (preflight FileAvailable), and anything on a member.
 set -euo pipefail
@@ -57,6 +60,19 @@ record_installed() {
 }
 
 case "$program" in
+apt-mark)
+    touch "$sim/held"
+    if [[ " $* " == *" hold "* ]]; then
+        for package in "$@"; do
+            case "$package" in -* | hold | DPkg*) ;; *) grep -qx "$package" "$sim/held" || echo "$package" >>"$sim/held" ;; esac
+        done
+    elif [[ " $* " == *" unhold "* ]]; then
+        for package in "$@"; do
+            grep -vx "$package" "$sim/held" >"$sim/held.new" || true
+            mv "$sim/held.new" "$sim/held"
+        done
+    fi
+    ;;
 apt-get)
     if countdown "$sim/apt-locked"; then
         echo "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 1234 (unattended-upgr)" >&2
@@ -64,6 +80,14 @@ apt-get)
     fi
     for argument in "$@"; do
         if [ "$argument" = install ]; then
+            for spec in "$@"; do
+                name="${spec%%=*}"
+                if [ "$name" != "$spec" ] && grep -qx "$name" "$sim/held" 2>/dev/null &&
+                    [[ " $* " != *" --allow-change-held-packages "* ]]; then
+                    echo "E: Held packages were changed and -y was used without --allow-change-held-packages." >&2
+                    exit 100
+                fi
+            done
             found=0
             for spec in "$@"; do
                 [ "$found" -eq 1 ] && record_installed "$spec"
@@ -74,17 +98,39 @@ apt-get)
     done
     ;;
 dpkg-query)
+    # Answers the format it is asked for, as dpkg does: ${Status} of a held package is
+    # "hold ok installed", ${db:Status-Status} is "installed" either way.
     package="${*: -1}"
     line="$(grep "^$package " "$sim/installed" 2>/dev/null || true)"
     if [ -z "$line" ]; then
         echo "dpkg-query: no packages found matching $package" >&2
         exit 1
     fi
-    printf 'install ok installed %s\n' "${line#* }"
+    status="install ok installed"
+    if grep -qx "$package" "$sim/held" 2>/dev/null; then status="hold ok installed"; fi
+    # shellcheck disable=SC2016 # the literal format string converge passes
+    case "$*" in
+    *'${db:Status-Status}'*) printf 'installed %s\n' "${line#* }" ;;
+    *) printf '%s %s\n' "$status" "${line#* }" ;;
+    esac
+    ;;
+timedatectl)
+    if [ -f "$sim/clock-unsynced" ]; then echo no; else echo yes; fi
+    ;;
+crictl)
+    if [[ " $* " == *" ps "* ]]; then
+        name="${*: -1}"
+        name="${name#^}"
+        printf 'container-of-%s\n' "${name%\$}"
+    fi
     ;;
 curl)
     url="${*: -1}"
     case "$url" in
+    *:2379/v3/cluster/member/list)
+        if [ -f "$sim/etcd-members" ]; then cat "$sim/etcd-members"; else exit 7; fi
+        ;;
+    *:2379/v3/cluster/member/remove) ;;
     */livez)
         if [ -f "$sim/endpoint-up" ]; then exit 0; fi
         if [ -f "$sim/endpoint-up-after" ] && ! countdown "$sim/endpoint-up-after"; then
@@ -121,7 +167,7 @@ kubeadm)
         echo "kubeadm stub: the token placeholder is still in $config" >&2
         exit 1
     fi
-    if [ -f "$root/var/lib/kubelet/config.yaml" ]; then
+    if [ -f "$root/var/lib/kubelet/config.yaml" ] && [ ! -f "$sim/kubeadm-retry-ok" ]; then
         echo "kubeadm stub: [preflight] /var/lib/kubelet/config.yaml already exists" >&2
         exit 1
     fi
@@ -137,6 +183,11 @@ kubeadm)
     fi
     mkdir -p "$root/var/lib/kubelet"
     echo "kind: KubeletConfiguration" >"$root/var/lib/kubelet/config.yaml"
+    if [ -f "$sim/kubeadm-fails-late" ]; then
+        rm "$sim/kubeadm-fails-late"
+        echo "kubeadm stub: [kubelet-check] timed out waiting for the condition" >&2
+        exit 1
+    fi
     ;;
 blkid)
     device="${*: -1}"
@@ -157,7 +208,7 @@ findmnt)
     mountpoint="${*: -1}"
     if [ -f "$sim/mounts/$(key "$mountpoint")" ]; then cat "$sim/mounts/$(key "$mountpoint")"; else exit 1; fi
     ;;
-apt-mark | systemctl | modprobe | sysctl | swapoff | logger | exportfs | sleep) ;;
+systemctl | modprobe | sysctl | swapoff | logger | exportfs | sleep) ;;
 *)
     echo "converge-stub: no simulation for $program" >&2
     exit 127
