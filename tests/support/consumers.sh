@@ -96,7 +96,7 @@ tools_go() { # SRC PACKAGE...: a file importing the main packages so that `go mo
 k8s_dir=$root/kubernetes-$KUBERNETES_VERSION
 k8s_tools=(kubeadm kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
 k8s_json=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION") ||
-    die "cannot download k8s.io/kubernetes@$KUBERNETES_VERSION from $GOPROXY"
+    die "cannot download k8s.io/kubernetes@$KUBERNETES_VERSION from $GOPROXY: $(sed -n 's/^\s*"Error": //p' <<<"$k8s_json")"
 k8s_src=$(sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p' <<<"$k8s_json")
 k8s_gomod=$(sed -n 's/^\s*"GoMod": "\(.*\)",\?$/\1/p' <<<"$k8s_json")
 [ -f "$k8s_gomod" ] && [ -d "$k8s_src" ] || die "k8s.io/kubernetes@$KUBERNETES_VERSION: no go.mod in $k8s_json"
