@@ -665,12 +665,21 @@ fn live_control_plane(input: &str) {
         }
     }
     assert!(!joiners.is_empty(), "{input}: no node joins");
+    // The first control plane re-imaged: it joins with the join.yaml its user-data also writes.
+    if out.join(format!("nodes/{first}/kubeadm/join.yaml")).is_file() {
+        joiners.push(first.clone());
+    }
     // (success, output, the node's /etc/kubernetes before and after): preflight (discovery), and on
     // a control plane that kubeadm takes its certificates and kubeconfigs as they are.
     let join = |node: &str, pin: Option<&str>| {
         let scratch = tempfile::tempdir().unwrap();
         let fake_root = scratch.path().join("root");
         lay_down(&out, node, &fake_root);
+        if node == first {
+            // As /etc/hlc/converge does before a re-imaged first control plane joins: its seed's
+            // kubelet.conf is for init; join makes its own.
+            std::fs::remove_file(fake_root.join("etc/kubernetes/kubelet.conf")).unwrap();
+        }
         let config = node_config(&fake_root, "join.yaml", scratch.path());
         if let Some(pin) = pin {
             let text = std::fs::read_to_string(&config).unwrap();
