@@ -460,6 +460,14 @@ impl Drop for Processes {
             let _ = child.kill();
             let _ = child.wait();
         }
+        // HLC_CONSUMER_LOGS=DIR keeps every process's log (DIR/<pid of the holder>/<name>.log).
+        if let (Some(keep), Some((_, first))) = (std::env::var_os("HLC_CONSUMER_LOGS"), self.children.first()) {
+            let target = Path::new(&keep).join(first.id().to_string());
+            let _ = std::fs::create_dir_all(&target);
+            for (name, _) in &self.children {
+                let _ = std::fs::copy(self.logs.join(format!("{name}.log")), target.join(format!("{name}.log")));
+            }
+        }
     }
 }
 
@@ -519,8 +527,9 @@ fn node_namespaces(
     scratch: &Path,
     addresses: &[std::net::Ipv4Addr],
     processes: &mut Processes,
+    extra_setup: &str,
 ) -> u32 {
-    let mut setup = String::from("ip link set lo up\nsysctl -qw net.ipv4.ip_forward=1\n");
+    let mut setup = String::from("ip link set lo up\nsysctl -qw net.ipv4.ip_forward=1\n") + extra_setup;
     let unique: std::collections::BTreeSet<_> = addresses.iter().collect();
     for address in unique {
         setup += &format!("ip addr add {address}/32 dev lo\n");
@@ -532,6 +541,91 @@ fn node_namespaces(
     let pid = processes.spawn("namespaces", holder);
     assert!(wait_for(10, processes, || ready.exists()), "namespaces not ready:\n{}", processes.tails());
     pid
+}
+
+/// A stand-in OIDC identity provider (python3 with `cryptography`): `setup DIR HOST` makes a CA, a
+/// TLS certificate for HOST and two RSA keys (key.pem, published; other.pem, not); `serve DIR ISSUER
+/// PORT` answers discovery and JWKS over HTTPS on 127.0.0.1; `mint KEY CLAIMS` prints an RS256 JWT
+/// signed with DIR/KEY.
+const IDP: &str = r#"
+import base64, datetime, http.server, json, os, ssl, sys
+from urllib.parse import urlparse
+from cryptography import x509
+from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa, padding
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+def load(path):
+    return serialization.load_pem_private_key(open(path, "rb").read(), None)
+
+def save(key, path):
+    open(path, "wb").write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                             serialization.NoEncryption()))
+
+def certificate(subject, issuer, key, signer, ca, host=None):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+               .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+               .not_valid_after(now + datetime.timedelta(days=1))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    if host:
+        builder = (builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+                   .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
+    return builder.sign(signer, hashes.SHA256())
+
+mode, directory = sys.argv[1], sys.argv[2]
+if mode == "setup":
+    host = sys.argv[3]
+    ca_key, tls_key = rsa.generate_private_key(65537, 2048), rsa.generate_private_key(65537, 2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hlc test identity provider CA")])
+    ca = certificate(ca_name, ca_name, ca_key, ca_key, True)
+    tls = certificate(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]), ca_name, tls_key, ca_key, False, host)
+    open(os.path.join(directory, "ca.crt"), "wb").write(ca.public_bytes(serialization.Encoding.PEM))
+    open(os.path.join(directory, "tls.crt"), "wb").write(tls.public_bytes(serialization.Encoding.PEM))
+    save(tls_key, os.path.join(directory, "tls.key"))
+    for name in ("key.pem", "other.pem"):
+        save(rsa.generate_private_key(65537, 2048), os.path.join(directory, name))
+elif mode == "mint":
+    key = load(os.path.join(directory, sys.argv[3]))
+    header = {"alg": "RS256", "typ": "JWT", "kid": "hlc-test"}
+    signing = b64(json.dumps(header).encode()) + "." + b64(sys.argv[4].encode())
+    print(signing + "." + b64(key.sign(signing.encode(), padding.PKCS1v15(), hashes.SHA256())))
+elif mode == "serve":
+    issuer, port = sys.argv[3], int(sys.argv[4])
+    numbers = load(os.path.join(directory, "key.pem")).public_key().public_numbers()
+    jwk = {"kty": "RSA", "alg": "RS256", "use": "sig", "kid": "hlc-test",
+           "n": b64(numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")),
+           "e": b64(numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big"))}
+    base = urlparse(issuer).path.rstrip("/")
+    documents = {
+        base + "/.well-known/openid-configuration": {
+            "issuer": issuer, "jwks_uri": issuer.rstrip("/") + "/jwks", "response_types_supported": ["id_token"],
+            "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": ["RS256"]},
+        base + "/jwks": {"keys": [jwk]},
+    }
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps(documents[self.path]).encode() if self.path in documents else None
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body or b"{}")
+    server = http.server.HTTPServer(("127.0.0.1", port), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(os.path.join(directory, "tls.crt"), os.path.join(directory, "tls.key"))
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    open(os.path.join(directory, "ready"), "w").close()
+    server.serve_forever()
+"#;
+
+/// `python3 -c IDP MODE DIR ARGS…` (see [`IDP`]).
+fn idp_command(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new("python3");
+    command.args(["-c", IDP, args[0], &dir.display().to_string()]).args(&args[1..]);
+    command
 }
 
 /// The first control plane of `input` brought up in private namespaces from hlc's files and
@@ -563,7 +657,32 @@ fn live_control_plane(input: &str) {
     let logs = scratch.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
     let mut processes = Processes::new(&logs);
-    let ns = node_namespaces(&fake_root, scratch.path(), &[node_ip, endpoint], &mut processes);
+    // With OIDC: its issuer's name resolves to a stand-in identity provider on the namespace's
+    // loopback, whose CA the API server trusts (SSL_CERT_FILE).
+    let oidc = lab.auth.as_ref().and_then(|a| a.oidc.as_ref());
+    let idp = scratch.path().join("idp");
+    let issuer_host = oidc.map(|o| {
+        let rest = o.issuer.value.strip_prefix("https://").expect("an https issuer");
+        rest.split('/').next().unwrap().to_string()
+    });
+    let hosts = match &issuer_host {
+        Some(host) => format!("echo '127.0.0.1 {}' >> /etc/hosts\n", host.split(':').next().unwrap()),
+        None => String::new(),
+    };
+    let ns = node_namespaces(&fake_root, scratch.path(), &[node_ip, endpoint], &mut processes, &hosts);
+    if let (Some(oidc), Some(host)) = (oidc, &issuer_host) {
+        std::fs::create_dir_all(&idp).unwrap();
+        let (ok, text) = output_of(idp_command(&idp, &["setup", host.split(':').next().unwrap()]));
+        assert!(ok, "{text}");
+        let port = host.split(':').nth(1).unwrap_or("443");
+        processes.spawn("identity-provider", {
+            let mut command = nsenter(ns, false, Path::new("/usr/bin/python3"), &["-c", IDP]);
+            command.args(["serve", &idp.display().to_string(), &oidc.issuer.value, port]);
+            command
+        });
+        let ready = idp.join("ready");
+        assert!(wait_for(20, &mut processes, || ready.exists()), "{input}: identity provider:\n{}", processes.tails());
+    }
 
     for phase in ["certs all", "kubeconfig all", "etcd local", "control-plane all"] {
         let mut args = vec!["init", "phase"];
@@ -584,7 +703,11 @@ fn live_control_plane(input: &str) {
             .collect();
         assert_eq!(command[0], component, "{input}: {command:?}");
         let args: Vec<&str> = command[1..].iter().map(String::as_str).collect();
-        processes.spawn(component, nsenter(ns, false, &consumer(component), &args));
+        let mut command = nsenter(ns, false, &consumer(component), &args);
+        if component == "kube-apiserver" && oidc.is_some() {
+            command.env("SSL_CERT_FILE", idp.join("ca.crt"));
+        }
+        processes.spawn(component, command);
     }
     let get = |path: &str| output_of(nsenter(ns, true, &kubectl, &["--kubeconfig", &admin, "get", "--raw", path]));
     let up = wait_for(240, &mut processes, || get("/readyz").0);
@@ -778,6 +901,61 @@ fn live_control_plane(input: &str) {
         }
     }
 
+    // OIDC end to end: ID tokens from the stand-in provider, through hlc's authentication config,
+    // with kubeconfig/oidc.conf's cluster; each grant holds for the token's user or group.
+    if let Some(oidc) = oidc {
+        let mut conf: serde_yaml::Value = serde_yaml::from_str(&read(&out, "kubeconfig/oidc.conf")).unwrap();
+        conf["users"][0]["user"] = serde_yaml::Mapping::new().into();
+        let token_conf = scratch.path().join("token.conf");
+        std::fs::write(&token_conf, serde_yaml::to_string(&conf).unwrap()).unwrap();
+        let token_conf = token_conf.display().to_string();
+        let mint = |user: &str, groups: &[&str], key: &str, audience: &str| {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+            let mut claims = serde_json::json!({
+                "iss": oidc.issuer.value, "aud": audience, "sub": "hlc-test-subject", "email_verified": true,
+                "iat": now - 5, "nbf": now - 5, "exp": now + 600,
+            });
+            claims[&oidc.username_claim] = user.into();
+            claims[&oidc.groups_claim] = groups.into();
+            let (ok, token) = output_of(idp_command(&idp, &["mint", key, &claims.to_string()]));
+            assert!(ok, "{token}");
+            token.trim().to_string()
+        };
+        let as_token = |token: &str, args: &[&str]| {
+            let mut all = vec!["--kubeconfig", token_conf.as_str(), "--token", token];
+            all.extend(args);
+            output_of(nsenter(ns, true, &kubectl, &all))
+        };
+        let whoami = |token: &str| {
+            let (ok, text) = as_token(token, &["auth", "whoami", "-o", "json"]);
+            ok.then(|| serde_json::from_str::<serde_json::Value>(&text).unwrap()["status"]["userInfo"].clone())
+        };
+        let user = "hlc-probe@example.net";
+        let good = mint(user, &["hlc-probe-group"], "key.pem", &oidc.client_id);
+        let info = whoami(&good).unwrap_or_else(|| panic!("{input}: the API server rejects a good ID token"));
+        assert_eq!(
+            info["username"].as_str(),
+            Some(format!("{}{user}", oidc.username_prefix).as_str()),
+            "{input}: {info}"
+        );
+        let group = format!("{}hlc-probe-group", oidc.groups_prefix);
+        assert!(info["groups"].as_array().unwrap().iter().any(|g| g.as_str() == Some(&group)), "{input}: {info}");
+        // Negative controls: a token signed by a key the provider does not publish, and one for
+        // another audience, are not accepted.
+        assert!(whoami(&mint(user, &[], "other.pem", &oidc.client_id)).is_none(), "{input}: a foreign key's token");
+        assert!(whoami(&mint(user, &[], "key.pem", "not-the-client")).is_none(), "{input}: another audience's token");
+        for grant in grants {
+            let (verb, resource) = granted_by(&lab, &grant.role.value);
+            let namespace = grant.namespace.clone().unwrap_or_else(|| "default".to_string());
+            let token = match &grant.subject {
+                hlc::model::Subject::User(user) => mint(user, &[], "key.pem", &oidc.client_id),
+                hlc::model::Subject::Group(group) => mint(user, &[group.as_str()], "key.pem", &oidc.client_id),
+            };
+            let (_, answer) = as_token(&token, &["auth", "can-i", &verb, &resource, "-n", &namespace]);
+            assert_eq!(answer.lines().next(), Some("yes"), "{input}: grant {:?} through an ID token", grant.role.value);
+        }
+    }
+
     // Every object of cluster/manifests, server-side and strict, after installing the CRDs of the
     // kinds hlc uses (made from ../shared/schemas, the upstream CRDs' schemas).
     let (crds, objects) = crds_for(&out.join("cluster/manifests"));
@@ -917,7 +1095,7 @@ fn containerd_2_serves_cri_to_kubeadm_with_each_first_control_planes_files() {
         let logs = scratch.path().join("logs");
         std::fs::create_dir_all(&logs).unwrap();
         let mut processes = Processes::new(&logs);
-        let ns = node_namespaces(&fake_root, scratch.path(), &[node_ip], &mut processes);
+        let ns = node_namespaces(&fake_root, scratch.path(), &[node_ip], &mut processes, "");
         // containerd 2.x as the node runs it: its config.toml and certs.d from user-data.
         processes.spawn(
             "containerd",
@@ -973,7 +1151,7 @@ fn kubeadm_preflight_fails_without_a_container_runtime() {
     let logs = scratch.path().join("logs");
     std::fs::create_dir_all(&logs).unwrap();
     let mut processes = Processes::new(&logs);
-    let ns = node_namespaces(&fake_root, scratch.path(), &[node_ip], &mut processes);
+    let ns = node_namespaces(&fake_root, scratch.path(), &[node_ip], &mut processes, "");
     let path = format!("PATH={}:/usr/sbin:/usr/bin:/sbin:/bin", toolbox().display());
     let (ok, text) = output_of(nsenter(
         ns,
