@@ -10,6 +10,7 @@ mod converge;
 mod diagnostics;
 mod etcd;
 mod formatting;
+mod graph;
 mod kubeadm;
 mod media;
 mod nodes;

@@ -155,16 +155,18 @@ fn autoinstall_passes_subiquitys_schema_and_carries_the_seed() {
             let seed: serde_yaml::Value =
                 serde_yaml::from_slice(&std::fs::read(out.join(format!("nodes/{node}/nocloud/user-data"))).unwrap())
                     .unwrap();
-            let network: serde_yaml::Value =
-                serde_yaml::from_slice(&std::fs::read(out.join(format!("nodes/{node}/nocloud/network-config"))).unwrap())
-                    .unwrap();
+            let network: serde_yaml::Value = serde_yaml::from_slice(
+                &std::fs::read(out.join(format!("nodes/{node}/nocloud/network-config"))).unwrap(),
+            )
+            .unwrap();
             let autoinstall = &document["autoinstall"];
             assert_eq!(autoinstall["user-data"], seed, "{input} {path}: the node's own cloud-config");
             assert_eq!(autoinstall["network"], network["network"], "{input} {path}");
             let source = hlc::source::Source::load(&root().join(&input)).unwrap();
             let lab = hlc::frontend::check_source(&source).lab.unwrap();
             let model = lab.nodes.iter().find(|n| n.name.value == node).unwrap();
-            let os_disk = model.disks.iter().find(|d| d.usage == hlc::model::DiskUse::Os).map(|d| d.path.value.as_str());
+            let os_disk =
+                model.disks.iter().find(|d| d.usage == hlc::model::DiskUse::Os).map(|d| d.path.value.as_str());
             let matched = autoinstall["storage"]["layout"]["match"]["path"].as_str();
             assert_eq!(matched, os_disk, "{input} {path}: installs onto the use=\"os\" disk");
             let file = dir.path().join(format!("{}.json", documents.len()));

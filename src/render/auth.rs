@@ -75,7 +75,7 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
     plan.step(Step {
         id: "kubeconfig/oidc.conf".into(),
         output: Some(OutputFile { path: "kubeconfig/oidc.conf".into(), secret: false, executable: false }),
-        needs: vec![ca.clone(), "auth".into(), "cluster".into(), "network".into()],
+        needs: [vec![ca.clone(), "auth".into(), "cluster".into()], super::node_files::endpoint_sources(lab)].concat(),
         produce: Box::new(move |context, inputs| {
             let lab = context.lab;
             let oidc = lab.auth.as_ref().and_then(|a| a.oidc.as_ref()).expect("registered with OIDC");

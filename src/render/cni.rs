@@ -9,7 +9,14 @@ use super::components::{Component, Namespace, Release};
 use crate::model::{CalicoEncapsulation, CniKind, Lab, LoadBalancerKind};
 
 pub fn component(lab: &Lab) -> Component {
-    let mut component = Component::new("cni", &["cni", "network"]);
+    let mut component = Component::new("cni", &["cni", "network", "load-balancer"]);
+    if lab.cni.is_cilium() {
+        // The endpoint (kube-proxy replacement) and every node's interface name (L2 devices).
+        component.sources.extend(super::node_files::endpoint_sources(lab));
+        component.sources.extend(lab.nodes.iter().flat_map(super::node_files::interfaces));
+        component.sources.sort();
+        component.sources.dedup();
+    }
     let pods = lab.network.pods.value.to_string();
     let (chart, name, namespace, privileged, values) = match &lab.cni.kind {
         CniKind::Calico { encapsulation } => {

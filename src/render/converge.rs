@@ -49,9 +49,8 @@ fn needs(lab: &Lab, node: &Node) -> Vec<String> {
     needs.push(TOPOLOGY.to_string());
     let others = lab.control_planes().filter(|n| n.name.value != node.name.value);
     needs.extend(others.flat_map(crate::pki::spec::address_sources));
-    if lab.network.vip.is_none() {
-        needs.extend(lab.control_planes().take(1).flat_map(crate::pki::spec::address_sources));
-    }
+    needs.extend(super::node_files::endpoint_sources(lab));
+    needs.extend(super::host::nfs_shares(lab, node).iter().map(|n| format!("storage.nfs \"{}\"", n.name.value)));
     needs.sort();
     needs.dedup();
     needs

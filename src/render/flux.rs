@@ -95,11 +95,11 @@ fn sync_objects(gitops: &GitOps) -> Vec<Value> {
 
 /// Every file of the tree: (path relative to `flux/<path>/`, graph needs, documents).
 fn files(gitops: &GitOps, components: &[Component]) -> Vec<(String, Vec<String>, Vec<Value>)> {
-    // Each file needs its components' steps and their KDL sources (named in its header).
+    // Files that carry a component's values need its KDL sources (named in their header); files
+    // that only list components (sources, layers, each layer's kustomization) need the
+    // components' steps alone.
     let needs_of = |component: &Component| [component.sources.clone(), vec![component_id(component.layer)]].concat();
-    let mut all: Vec<String> = components.iter().flat_map(needs_of).collect();
-    all.sort();
-    all.dedup();
+    let all: Vec<String> = components.iter().map(|c| component_id(c.layer)).collect();
     let mut files = vec![
         ("flux-system/gotk-sync.yaml".to_string(), vec!["gitops".to_string()], sync_objects(gitops)),
         ("flux-system/kustomization.yaml".into(), vec!["gitops".into()], vec![kustomization_file(&["gotk-sync.yaml"])]),
@@ -131,15 +131,19 @@ fn files(gitops: &GitOps, components: &[Component]) -> Vec<(String, Vec<String>,
             files.push((format!("{}/release.yaml", component.layer), needs.clone(), vec![helm_release(release)]));
             resources.push("release.yaml");
         }
-        files.push((format!("{}/kustomization.yaml", component.layer), needs, vec![kustomization_file(&resources)]));
+        let listing = vec![component_id(component.layer)];
+        files.push((format!("{}/kustomization.yaml", component.layer), listing, vec![kustomization_file(&resources)]));
     }
     files
 }
 
 pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
     let Some(gitops) = &lab.gitops else { return };
-    for (path, needs, documents) in files(gitops, &components(lab)) {
+    for (path, mut needs, documents) in files(gitops, &components(lab)) {
         let path = format!("flux/{}/{path}", gitops.path);
+        if !needs.iter().any(|n| n == "gitops") {
+            needs.push("gitops".into()); // the directory is `gitops path=`
+        }
         let documents = yaml_values(&documents);
         plan.step(Step {
             id: path.clone(),

@@ -49,14 +49,14 @@ pub fn exports(lab: &Lab, node: &Node) -> Vec<String> {
         .collect()
 }
 
+/// The NFS shares this node serves.
+pub fn nfs_shares<'a>(lab: &'a Lab, node: &Node) -> Vec<&'a crate::model::Nfs> {
+    lab.storage.nfs.iter().filter(|n| n.server.value == NfsServer::Node(node.name.value.clone())).collect()
+}
+
 /// The directories this node exports over NFS (converge creates them on the mounted data disk).
 pub fn nfs_directories(lab: &Lab, node: &Node) -> Vec<String> {
-    lab.storage
-        .nfs
-        .iter()
-        .filter(|n| n.server.value == NfsServer::Node(node.name.value.clone()))
-        .map(|n| n.path.value.clone())
-        .collect()
+    nfs_shares(lab, node).iter().map(|n| n.path.value.clone()).collect()
 }
 
 pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {

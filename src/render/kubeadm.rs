@@ -74,7 +74,7 @@ pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
 pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
     for node in &lab.nodes {
         for target in config_targets(lab, node) {
-            register_config(node, target, plan);
+            register_config(lab, node, target, plan);
         }
         for file in files_for(lab, node).into_iter().filter(|f| f.is_own(node)) {
             let token_file = file.target == TOKEN_FILE;
@@ -95,11 +95,12 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
 }
 
 /// The step of one kubeadm config (`init.yaml` or `join.yaml`) of `node`.
-fn register_config(node: &Node, target: &'static str, plan: &mut PlanBuilder<'static>) {
+fn register_config(lab: &Lab, node: &Node, target: &'static str, plan: &mut PlanBuilder<'static>) {
     let name = node.name.value.clone();
     let mut needs =
         vec!["cluster".to_string(), "network".into(), "cni".into(), "kube-proxy".into(), "load-balancer".into()];
     needs.extend(node_and_addresses(node));
+    needs.extend(super::node_files::endpoint_sources(lab));
     needs.push(super::node_files::TOPOLOGY.to_string());
     if target == INIT_TARGET {
         needs.push("auth".into());

@@ -114,11 +114,19 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
             _ => unreachable!("kubeconfig identities are kubeconfig/<who> or kubeconfig/<node>/<component>"),
         };
         let identity = state_id(&spec.name);
-        let mut needs = vec![identity.clone(), state_id(CA), "cluster".to_string(), "network".to_string()];
-        if let [node, _] = parts.as_slice() {
-            needs.push(node_source(node));
-            let node = lab.nodes.iter().find(|n| n.name.value == *node).expect("spec from a node");
-            needs.extend(crate::pki::spec::address_sources(node));
+        let mut needs = vec![identity.clone(), state_id(CA), "cluster".to_string()];
+        match parts.as_slice() {
+            // controller-manager and scheduler talk to their own node's apiserver.
+            [node, component] if *component != "kubelet" => {
+                needs.push(node_source(node));
+                let node = lab.nodes.iter().find(|n| n.name.value == *node).expect("spec from a node");
+                needs.extend(crate::pki::spec::address_sources(node));
+            }
+            [node, _] => {
+                needs.push(node_source(node));
+                needs.extend(super::node_files::endpoint_sources(lab));
+            }
+            _ => needs.extend(super::node_files::endpoint_sources(lab)),
         }
         plan.step(Step {
             id: path.clone(),

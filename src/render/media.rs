@@ -34,7 +34,7 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
         if node.arch == Arch::Arm64 {
             for (name, step) in SEED_FILES.iter().zip(seed_steps(node)) {
                 let secret = *name == "user-data";
-                copy(plan, format!("{dir}/rpi-boot/{name}"), step, secret);
+                copy(plan, node, format!("{dir}/rpi-boot/{name}"), step, secret);
             }
             register_pi_readme(plan, node);
         }
@@ -68,12 +68,12 @@ fn seed_image(plan: &mut PlanBuilder<'static>, path: String, node: &Node, make: 
     });
 }
 
-/// A byte-for-byte copy of another step's file.
-fn copy(plan: &mut PlanBuilder<'static>, path: String, from: String, secret: bool) {
+/// A byte-for-byte copy of another step's file, made because of `node` (its arch).
+fn copy(plan: &mut PlanBuilder<'static>, node: &Node, path: String, from: String, secret: bool) {
     plan.step(Step {
         id: path.clone(),
         output: output(&path, secret),
-        needs: vec![from.clone()],
+        needs: vec![from.clone(), node_source(node)],
         produce: Box::new(move |_, inputs| Ok(Product::File(inputs.file(&from)?.to_vec()))),
     });
 }

@@ -50,6 +50,16 @@ pub fn node_and_addresses(node: &Node) -> Vec<String> {
     sources
 }
 
+/// What the control-plane endpoint is read from: `network` (the VIP), and without a VIP the
+/// first control plane's address.
+pub fn endpoint_sources(lab: &Lab) -> Vec<String> {
+    let mut sources = vec!["network".to_string()];
+    if lab.network.vip.is_none() {
+        sources.extend(lab.control_planes().take(1).flat_map(crate::pki::spec::address_sources));
+    }
+    sources
+}
+
 /// The node's interfaces (names and MACs).
 pub fn interfaces(node: &Node) -> Vec<String> {
     crate::pki::spec::interface_sources(node)

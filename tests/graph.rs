@@ -1,0 +1,333 @@
+//! The graph is the truth: for every valid document and every source of its graph, change every
+//! value that source holds in the typed model, render again with the same state, and assert that
+//! every file that changed is a graph descendant of that source (no undeclared read). Where the
+//! edit changes all the source holds (a NIC address), also the converse: every descendant file
+//! changed. A step added with a deliberately undeclared read must be caught.
+
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+
+use hlc::build::{open_state, render_tree_with};
+use hlc::clock::Clock;
+use hlc::frontend::check_source;
+use hlc::model::{Arch, CalicoEncapsulation, CniKind, FlannelBackend, Lab, LbMode, Mac, ProxyMode, Role, Subject};
+use hlc::plan::{PlanBuilder, Vertex};
+use hlc::source::Source;
+use hlc::write::Tree;
+
+use crate::support::{root, valid_documents};
+
+/// Extra steps a test adds to the plan.
+type Extra = fn(&mut PlanBuilder<'static>);
+
+fn no_extra(_: &mut PlanBuilder<'static>) {}
+
+/// Renders `lab` (with `extra` steps) with the state in `state`.
+fn render(lab: &Lab, source: &Source, state: &hlc::state::StateDir, extra: Extra) -> Tree {
+    render_tree_with(lab, source, state, Clock::at(1_767_225_600), extra).unwrap().0
+}
+
+/// Output files that descend from `source` in the plan of `lab`.
+fn descendant_files(lab: &Lab, source: &str, extra: Extra) -> BTreeSet<String> {
+    let plan = hlc::render::plan_with(lab, extra).unwrap();
+    plan.descendants(source)
+        .into_iter()
+        .filter_map(|v| match v {
+            Vertex::Step(step) => step.output.as_ref().map(|o| o.path.clone()),
+            Vertex::Source(_) => None,
+        })
+        .collect()
+}
+
+/// Files that depend on `source` other than through an add-on component as a whole (a Flux
+/// layer list or the bootstrap script depends on a component, not on each value in it).
+fn direct_file_dependents(lab: &Lab, source: &str, extra: Extra) -> BTreeSet<String> {
+    let plan = hlc::render::plan_with(lab, extra).unwrap();
+    let mut seen = BTreeSet::new();
+    let mut files = BTreeSet::new();
+    let mut stack = vec![plan.index[source]];
+    while let Some(vertex) = stack.pop() {
+        for next in plan.graph.neighbors_directed(vertex, hlc::plan::Direction::Outgoing) {
+            if !seen.insert(next) {
+                continue;
+            }
+            if let Vertex::Step(step) = &plan.graph[next] {
+                if let Some(output) = &step.output {
+                    files.insert(output.path.clone());
+                }
+                if step.id.starts_with("component:") {
+                    continue;
+                }
+            }
+            stack.push(next);
+        }
+    }
+    files
+}
+
+/// A different address in the same /24 that no other part of `lab`'s text uses.
+fn unused_address(lab: &Lab, text: &str, near: Ipv4Addr) -> Ipv4Addr {
+    let [a, b, c, _] = near.octets();
+    (2..=253u8)
+        .rev()
+        .map(|d| Ipv4Addr::new(a, b, c, d))
+        .find(|ip| {
+            !text.contains(&format!("\"{ip}\""))
+                && !text.contains(&format!("{ip}-"))
+                && *ip != lab.network.gateway.value
+        })
+        .expect("a free address")
+}
+
+/// Changes every value the source `id` holds in `lab`. Returns false for a source this test
+/// does not know how to edit (the caller asserts there is none).
+fn edit(lab: &mut Lab, id: &str, text: &str) -> bool {
+    if let Some((node, rest)) = id.strip_prefix("node \"").and_then(|r| r.split_once('"')) {
+        let index = lab.nodes.iter().position(|n| n.name.value == node).unwrap();
+        match rest.strip_prefix(" nic \"").and_then(|r| r.split_once('"')) {
+            Some((nic, " ip")) => {
+                let current = *lab.nodes[index].nics.iter().find(|n| n.name.value == nic).unwrap().ip;
+                let new = unused_address(lab, text, current);
+                lab.nodes[index].nics.iter_mut().find(|n| n.name.value == nic).unwrap().ip.value = new;
+            }
+            Some((nic, "")) => {
+                // A new name and MAC: the source's identity changes with its name.
+                let renamed = format!("{nic}x");
+                let entry = lab.nodes[index].nics.iter_mut().find(|n| n.name.value == nic).unwrap();
+                entry.mac.value = Mac([0x02, 0x68, 0x6c, 0x63, 0x00, entry.mac.value.0[5].wrapping_add(1)]);
+                entry.name.value = renamed.clone();
+                for (source, _) in &mut lab.sources {
+                    if source.starts_with(id) {
+                        *source = source.replacen(&format!("nic \"{nic}\""), &format!("nic \"{renamed}\""), 1);
+                    }
+                }
+            }
+            None => {
+                let node = &mut lab.nodes[index];
+                node.cpus = Some(node.cpus.unwrap_or(2) + 1);
+                node.arch = if node.arch == Arch::Amd64 { Arch::Arm64 } else { Arch::Amd64 };
+                for disk in &mut node.disks {
+                    disk.path.value.push_str("-edited");
+                }
+            }
+            _ => return false,
+        }
+        return true;
+    }
+    if let Some(name) = id.strip_prefix("hardware \"").and_then(|r| r.strip_suffix('"')) {
+        let hardware = lab.hardware.iter_mut().find(|h| h.name.value == name).unwrap();
+        hardware.cpus = Some(hardware.cpus.unwrap_or(2) + 1);
+        return true;
+    }
+    if let Some(name) = id.strip_prefix("registry \"").and_then(|r| r.strip_suffix('"')) {
+        let registry = lab.registries.iter_mut().find(|r| r.address.value.to_string() == name).unwrap();
+        registry.insecure = !registry.insecure;
+        registry.mirror_of = Some(registry.mirror_of.take().map_or("quay.io".into(), |m| format!("{m}.edited")));
+        return true;
+    }
+    if let Some(name) = id.strip_prefix("storage.nfs \"").and_then(|r| r.strip_suffix('"')) {
+        let nfs = lab.storage.nfs.iter_mut().find(|n| n.name.value == name).unwrap();
+        nfs.path.value.push_str("/edited");
+        nfs.storage_class.push_str("-edited");
+        return true;
+    }
+    edit_singleton(lab, id)
+}
+
+fn edit_singleton(lab: &mut Lab, id: &str) -> bool {
+    match id {
+        "cluster" => {
+            lab.cluster.timezone = "Pacific/Auckland".into();
+            lab.cluster.kubernetes.value.patch = Some(lab.cluster.kubernetes.value.patch.unwrap_or(0) + 1);
+        }
+        "network" => {
+            let network = &mut lab.network;
+            network.domain.value = "edited.example".into();
+            network.ntp = vec!["ntp.edited.example".into()];
+            network.pods.value = "10.250.0.0/16".parse().unwrap();
+            network.services.value = "10.252.0.0/16".parse().unwrap();
+            if let Some(vip) = &mut network.vip {
+                vip.port += 1;
+            }
+        }
+        "cni" => {
+            lab.cni.kind = match lab.cni.kind {
+                CniKind::Calico { encapsulation } => CniKind::Calico {
+                    encapsulation: if encapsulation == CalicoEncapsulation::Vxlan {
+                        CalicoEncapsulation::IpIp
+                    } else {
+                        CalicoEncapsulation::Vxlan
+                    },
+                },
+                CniKind::Flannel { .. } => CniKind::Flannel { backend: FlannelBackend::HostGw },
+                CniKind::Cilium { kube_proxy_replacement } => CniKind::Cilium { kube_proxy_replacement },
+            };
+            if let CniKind::Flannel { backend } = &mut lab.cni.kind {
+                *backend = FlannelBackend::Wireguard;
+            }
+        }
+        "kube-proxy" => {
+            if let Some(proxy) = &mut lab.kube_proxy {
+                proxy.mode.value =
+                    if proxy.mode.value == ProxyMode::Iptables { ProxyMode::Nftables } else { ProxyMode::Iptables };
+            }
+        }
+        "load-balancer" => {
+            if let Some(lb) = &mut lab.load_balancer {
+                for pool in &mut lb.pools {
+                    pool.name.value.push_str("-edited");
+                }
+                if lb.mode.value == LbMode::L2 && lb.peers.is_empty() {
+                    lb.pools.truncate(1);
+                }
+            }
+        }
+        "ingress" => {
+            if let Some(ingress) = &mut lab.ingress {
+                if let Some(ip) = &mut ingress.ip {
+                    let [a, b, c, d] = ip.value.octets();
+                    ip.value = Ipv4Addr::new(a, b, c, d + 1);
+                }
+            }
+        }
+        "storage.ceph" => {
+            if let Some(ceph) = &mut lab.storage.ceph {
+                ceph.osd_memory.value = hlc::model::ByteSize(ceph.osd_memory.value.0 + (1 << 30));
+                for pool in ceph.block_pools.iter_mut().chain(&mut ceph.filesystems).chain(&mut ceph.object_stores) {
+                    pool.name.value.push_str("-edited");
+                }
+            }
+        }
+        "auth" => {
+            if let Some(auth) = &mut lab.auth {
+                if let Some(oidc) = &mut auth.oidc {
+                    oidc.client_id.push_str("-edited");
+                    oidc.username_prefix = "edited:".into();
+                }
+                for grant in &mut auth.grants {
+                    grant.subject = match &grant.subject {
+                        Subject::User(u) => Subject::User(format!("{u}.edited")),
+                        Subject::Group(g) => Subject::Group(format!("{g}-edited")),
+                    };
+                }
+            }
+        }
+        "access" => {
+            for user in &mut lab.users {
+                user.ssh_keys = vec!["ssh-ed25519 AAAAedited edited@example".into()];
+            }
+        }
+        "gitops" => {
+            if let Some(gitops) = &mut lab.gitops {
+                gitops.branch = "edited".into();
+                gitops.path = "clusters/edited".into();
+            }
+        }
+        // The `storage` block itself holds nothing but its children (their own sources).
+        "storage" => {}
+        _ => return false,
+    }
+    true
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// (source, changed files that are not its descendants, descendants that did not change).
+type Finding = (String, Vec<String>, Vec<String>);
+
+/// Checks every source of the document at `input`; returns what the graph got wrong.
+fn check_document(input: &str, extra: Extra) -> Vec<Finding> {
+    let text = std::fs::read_to_string(root().join(input)).unwrap();
+    let source = Source::from_text("homelab.kdl", &text);
+    let lab = check_source(&source).lab.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = open_state(&dir.path().join("state")).unwrap();
+    let before = render(&lab, &source, &state, extra);
+    let mut findings = Vec::new();
+    for (id, _) in &lab.sources {
+        // Each edit starts from the state the first build left (an edit may re-issue certificates).
+        let copy = tempfile::tempdir().unwrap();
+        copy_dir(&dir.path().join("state"), &copy.path().join("state"));
+        let state = open_state(&copy.path().join("state")).unwrap();
+        let mut edited = lab.clone();
+        assert!(edit(&mut edited, id, &text), "{input}: no edit for source {id}");
+        // Roles decide the graph's shape; an edit never changes them.
+        assert!(edited.nodes.iter().zip(&lab.nodes).all(|(a, b)| a.role == b.role || b.role == Role::Storage));
+        let after = render(&edited, &source, &state, extra);
+        let changed: BTreeSet<String> = before
+            .keys()
+            .chain(after.keys())
+            .filter(|path| before.get(*path).map(|f| &f.bytes) != after.get(*path).map(|f| &f.bytes))
+            .filter(|path| !path.ends_with("hlc.lock") && *path != ".gitignore")
+            .cloned()
+            .collect();
+        // The edited source's ids before and after (a renamed NIC renames its address too).
+        let ids_before: Vec<&String> =
+            lab.sources.iter().map(|(s, _)| s).filter(|s| s.starts_with(id.as_str())).collect();
+        let ids_after: Vec<&String> =
+            edited.sources.iter().map(|(s, _)| s).filter(|s| !lab.sources.iter().any(|(o, _)| o == *s)).collect();
+        let mut descendants = BTreeSet::new();
+        for source in &ids_before {
+            descendants.extend(descendant_files(&lab, source, extra));
+            descendants.extend(descendant_files(&edited, source, extra));
+        }
+        for source in &ids_after {
+            descendants.extend(descendant_files(&edited, source, extra));
+        }
+        let undeclared: Vec<String> = changed.difference(&descendants).cloned().collect();
+        let unchanged: Vec<String> = if id.ends_with(" ip") {
+            direct_file_dependents(&lab, id, extra).difference(&changed).cloned().collect()
+        } else {
+            Vec::new()
+        };
+        if !undeclared.is_empty() || !unchanged.is_empty() {
+            findings.push((id.clone(), undeclared, unchanged));
+        }
+    }
+    findings
+}
+
+#[test]
+fn every_change_stays_within_its_sources_graph_descendants() {
+    let mut report = Vec::new();
+    for input in valid_documents() {
+        for (source, undeclared, unchanged) in check_document(&input, no_extra) {
+            report.push(format!(
+                "{input}: editing `{source}` changed files that do not depend on it: {undeclared:?}; \
+                 dependents that did not change: {unchanged:?}"
+            ));
+        }
+    }
+    assert!(report.is_empty(), "{}", report.join("\n"));
+}
+
+/// A step that reads `network` but declares only `cluster`: the check must name both.
+fn undeclared_read(plan: &mut PlanBuilder<'static>) {
+    plan.step(hlc::plan::Step {
+        id: "sneaky.txt".into(),
+        output: Some(hlc::plan::OutputFile { path: "sneaky.txt".into(), secret: false, executable: false }),
+        needs: vec!["cluster".into()],
+        produce: Box::new(|context, _| {
+            Ok(hlc::plan::Product::File(context.lab.network.domain.value.clone().into_bytes()))
+        }),
+    });
+}
+
+#[test]
+fn an_undeclared_read_is_caught() {
+    let findings = check_document("homelab.kdl", undeclared_read);
+    let network = findings.iter().find(|(source, _, _)| source == "network").expect("the edit of `network` is flagged");
+    assert_eq!(network.1, vec!["sneaky.txt".to_string()]);
+    assert!(findings.iter().all(|(_, undeclared, _)| undeclared.iter().all(|f| f == "sneaky.txt")), "{findings:?}");
+}
