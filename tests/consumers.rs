@@ -1127,6 +1127,9 @@ fn containerd_2_serves_cri_to_kubeadm_with_each_first_control_planes_files() {
             ],
         ));
         assert!(ok, "{input}: kubeadm preflight with containerd on {node}:\n{text}\n{}", processes.tails());
+        // kubeadm's own warnings (klog), e.g. a sandbox image other than the one kubeadm uses.
+        let warned = warnings(&lab, &text);
+        assert!(warned.is_empty(), "{input}: kubeadm warns about containerd on {node}:\n{}", warned.join("\n"));
         for check in ["[WARNING CRI]", "[WARNING ContainerRuntimeVersion]"] {
             assert!(!text.contains(check), "{input}: {check} with containerd on {node}:\n{text}");
         }
@@ -1169,4 +1172,52 @@ fn kubeadm_preflight_fails_without_a_container_runtime() {
         ],
     ));
     assert!(!ok && text.contains("[ERROR CRI]"), "kubeadm preflight passed without a container runtime:\n{text}");
+}
+
+/// The pause image in `kubeadm config images list` output.
+fn kubeadm_pause_image(images: &str) -> Option<&str> {
+    images.lines().map(str::trim).find(|l| l.contains("/pause:"))
+}
+
+/// containerd's sandbox image after loading `config` (its `config dump`).
+fn containerd_sandbox_image(config: &str) -> String {
+    let dump = containerd_dump(config).unwrap_or_else(|e| panic!("{e}"));
+    dump["plugins"]["io.containerd.cri.v1.images"]["pinned_images"]["sandbox"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no sandbox image in containerd's dump"))
+        .to_string()
+}
+
+#[test]
+fn containerd_sandboxes_use_the_pause_image_kubeadm_pulls() {
+    // kubeadm pre-pulls its pause image and the kubelet's pods get containerd's sandbox image: on a
+    // node with the images mirrored or pre-pulled, the two must be the same image.
+    for input in kubeadm_documents() {
+        let out = built(&input).join("out");
+        let init = tree_files(&out, "kubeadm/init.yaml").remove(0);
+        let node = init.split('/').nth(1).unwrap();
+        let config = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(config.path(), filled_config(&out, &init)).unwrap();
+        let (ok, images) = run(
+            &consumer("kubeadm"),
+            &["config", "images", "list", "--config", &config.path().display().to_string()],
+            true,
+        );
+        assert!(ok, "{input}: kubeadm config images list:\n{images}");
+        let pause = kubeadm_pause_image(&images).unwrap_or_else(|| panic!("{input}: no pause image in\n{images}"));
+        let sandbox = containerd_sandbox_image(&read(&out, &format!("nodes/{node}/etc/containerd/config.toml")));
+        assert_eq!(sandbox, pause, "{input}: containerd's sandbox image is not the pause image kubeadm pulls");
+    }
+}
+
+#[test]
+fn a_different_sandbox_image_is_noticed() {
+    // Negative control for the test above: the comparison sees a changed pause tag.
+    let out = built("fixtures/valid/cilium.kdl").join("out");
+    let init = tree_files(&out, "kubeadm/init.yaml").remove(0);
+    let node = init.split('/').nth(1).unwrap();
+    let text = read(&out, &format!("nodes/{node}/etc/containerd/config.toml"));
+    let changed = text.replace("registry.k8s.io/pause:", "registry.k8s.io/pause:0.");
+    assert!(changed != text);
+    assert_ne!(containerd_sandbox_image(&changed), containerd_sandbox_image(&text));
 }
