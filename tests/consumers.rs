@@ -621,9 +621,13 @@ elif mode == "serve":
     server.serve_forever()
 "#;
 
+/// Debian's python3, whose `cryptography` comes with cloud-init (python3-oauthlib), which
+/// install-validators.sh installs; not whatever `python3` is first on PATH.
+const PYTHON: &str = "/usr/bin/python3";
+
 /// `python3 -c IDP MODE DIR ARGS…` (see [`IDP`]).
 fn idp_command(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new("python3");
+    let mut command = Command::new(PYTHON);
     command.args(["-c", IDP, args[0], &dir.display().to_string()]).args(&args[1..]);
     command
 }
@@ -676,7 +680,7 @@ fn live_control_plane(input: &str) {
         assert!(ok, "{text}");
         let port = host.split(':').nth(1).unwrap_or("443");
         processes.spawn("identity-provider", {
-            let mut command = nsenter(ns, false, Path::new("/usr/bin/python3"), &["-c", IDP]);
+            let mut command = nsenter(ns, false, Path::new(PYTHON), &["-c", IDP]);
             command.args(["serve", &idp.display().to_string(), &oidc.issuer.value, port]);
             command
         });
