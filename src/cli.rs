@@ -80,6 +80,10 @@ pub struct TreePaths {
     /// State directory with keys and certificates (default: `<FILE stem>.state/` beside FILE).
     #[arg(long)]
     pub state: Option<PathBuf>,
+    /// Start a new PKI (new CAs) although the existing tree's lock records other ones. Without
+    /// it, a missing or foreign state directory is an error (`hlc::state::identity`).
+    #[arg(long)]
+    pub new_pki: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

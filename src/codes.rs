@@ -89,4 +89,6 @@ codes! {
     IssuerNotHttps = "hlc::auth::issuer", Error, "the OIDC issuer is not an https:// URL";
     GrantSubject = "hlc::auth::grant-subject", Error, "a `grant` needs exactly one of `user=` or `group=`";
     GrantNeedsOidc = "hlc::auth::grant-needs-oidc", Error, "`grant` subjects are OIDC identities but there is no `oidc`";
+    StateIdentity = "hlc::state::identity", Error, "the state directory is missing, empty or holds other CAs than the tree it would replace (build and diff only)";
+    StateNotIgnored = "hlc::state::not-ignored", Warning, "the state directory sits in a git work tree and is not ignored (build only)";
 }

@@ -18,14 +18,24 @@ fn resolve(file: &Path, paths: &TreePaths) -> (PathBuf, PathBuf) {
 }
 
 /// Front end plus rendering; errors already printed. `read_only` leaves the state untouched.
+/// Before the state is opened (or created), the cluster's identity in the tree at `out` must be
+/// the state's, unless `new_pki`.
 fn render(
     file: &Path,
-    state: &Path,
+    (out, state): (&Path, &Path),
     format: MessageFormat,
     read_only: bool,
+    new_pki: bool,
 ) -> Result<(Source, Lab, Tree, Lock), Outcome> {
     let (source, checked) = crate::cli::front_end(file, format, false)?;
     let lab = checked.lab.expect("no errors means a model");
+    if !new_pki {
+        let mismatches = crate::identity::check(current_lock(out).as_ref(), state, lab.cluster.span);
+        if !mismatches.is_empty() {
+            crate::cli::report(&mismatches, &source, format);
+            return Err(Outcome::Diagnostics);
+        }
+    }
     let state =
         if read_only { StateDir::open_read_only(state) } else { open_state(state).map_err(environment_error)? };
     let (tree, lock) = render_tree(&lab, &source, &state, Clock::from_env()).map_err(build_error)?;
@@ -38,10 +48,11 @@ fn build_error(error: BuildError) -> Outcome {
 
 pub fn build(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
     let (out, state) = resolve(file, paths);
-    let (_, _, tree, lock) = match render(file, &state, format, false) {
+    let (source, lab, tree, lock) = match render(file, (&out, &state), format, false, paths.new_pki) {
         Ok(rendered) => rendered,
         Err(outcome) => return outcome,
     };
+    warn_if_state_not_ignored(&state, &source, lab.cluster.span, format);
     match write_tree(&out, &tree, &lock) {
         Ok(report) => {
             eprintln!(
@@ -60,13 +71,19 @@ pub fn build(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
 
 pub fn diff(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
     let (out, state) = resolve(file, paths);
-    let (_, _, tree, lock) = match render(file, &state, format, true) {
+    let (_, _, tree, lock) = match render(file, (&out, &state), format, true, paths.new_pki) {
         Ok(rendered) => rendered,
         Err(outcome) => return outcome,
     };
     let old = current_lock(&out);
     let mut text = String::new();
     let mut changed = false;
+    for (before, after) in old.iter().flat_map(|o| &o.identity).filter_map(|b| {
+        let after = lock.identity.iter().find(|a| a.path == b.path)?;
+        (after != b).then_some((b, after))
+    }) {
+        writeln!(text, "new PKI: the {} changes: SHA-256 {} -> {}", before.name, before.sha256, after.sha256).unwrap();
+    }
     for entry in &lock.files {
         let before = old.as_ref().and_then(|o| o.entry(&entry.path));
         if before == Some(entry) {
@@ -92,6 +109,32 @@ pub fn diff(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
         Outcome::Diagnostics
     } else {
         Outcome::Ok
+    }
+}
+
+/// `hlc::state::not-ignored`: the state (CA keys) inside a git work tree that does not ignore it.
+fn warn_if_state_not_ignored(state: &Path, source: &Source, cluster: crate::diagnostic::Span, format: MessageFormat) {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(state.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()
+    };
+    let in_work_tree = git(&["rev-parse", "--is-inside-work-tree"]).is_some_and(|s| s.success());
+    let name = state.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let ignored = git(&["check-ignore", "-q", &format!("{name}/")]).is_some_and(|s| s.success());
+    if in_work_tree && !ignored {
+        let warning = crate::diagnostic::Diagnostic::new(
+            crate::codes::Code::StateNotIgnored,
+            cluster,
+            format!("{} holds the cluster's CA keys and is not ignored by git here", state.display()),
+            "this cluster's state",
+        )
+        .with_help(format!("add `{name}/` (or `*.state/`) to .gitignore, or `git add -A` stages every private key"));
+        crate::cli::report(&[warning], source, format);
     }
 }
 

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod diagnostic;
 pub mod fmt;
 pub mod frontend;
+pub mod identity;
 pub mod init;
 pub mod lower;
 pub mod model;

@@ -15,8 +15,12 @@ fn fixture_name(code: Code) -> String {
 
 #[test]
 fn every_code_has_a_fixture() {
-    let missing: Vec<_> =
-        Code::ALL.iter().filter(|c| !root().join("fixtures/invalid").join(fixture_name(**c)).is_file()).collect();
+    // `hlc::state::*` codes judge a tree and a state directory, not a document: tests/state.rs.
+    let missing: Vec<_> = Code::ALL
+        .iter()
+        .filter(|c| !c.as_str().starts_with("hlc::state::"))
+        .filter(|c| !root().join("fixtures/invalid").join(fixture_name(**c)).is_file())
+        .collect();
     assert!(missing.is_empty(), "codes without a fixture in fixtures/invalid: {missing:?}");
 }
 

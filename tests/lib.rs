@@ -18,6 +18,7 @@ mod pki;
 mod rendered;
 mod robustness;
 mod schema;
+mod state;
 mod support;
 mod tidy;
 mod valid;

@@ -19,6 +19,9 @@ pub struct Lock {
     pub root: String,
     #[serde(rename = "file")]
     pub files: Vec<LockEntry>,
+    /// The cluster's CA fingerprints (see `identity`); a later build refuses to replace them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub identity: Vec<crate::identity::CaFingerprint>,
 }
 
 pub const LOCK_FILE: &str = "hlc.lock";
@@ -46,7 +49,13 @@ impl Lock {
         for entry in &files {
             hasher.update(format!("{} {} {} {}\n", entry.path, entry.mode, entry.secret, entry.blake3).as_bytes());
         }
-        Lock { version: 1, input: input_digest, root: hasher.finalize().to_hex().to_string(), files }
+        Lock {
+            version: 1,
+            input: input_digest,
+            root: hasher.finalize().to_hex().to_string(),
+            files,
+            identity: Vec::new(),
+        }
     }
 
     pub fn to_text(&self) -> String {

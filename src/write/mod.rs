@@ -47,7 +47,9 @@ pub fn finish_tree(tree: &mut Tree, input_digest: String) -> Lock {
     }
     tree.insert(".gitignore".into(), TreeFile { bytes: ignore.into_bytes(), mode: 0o644, secret: false });
     let entries = tree.iter().map(|(path, f)| LockEntry::new(path, &f.bytes, f.mode, f.secret)).collect();
-    Lock::new(input_digest, entries)
+    let mut lock = Lock::new(input_digest, entries);
+    lock.identity = crate::identity::of_files(|path| tree.get(path).map(|f| f.bytes.as_slice()));
+    lock
 }
 
 /// The lock of the tree currently at `out`, if any.
