@@ -1225,3 +1225,51 @@ fn a_different_sandbox_image_is_noticed() {
     assert!(changed != text);
     assert_ne!(containerd_sandbox_image(&changed), containerd_sandbox_image(&text));
 }
+
+/// The env variable names kube-vip reads: the string constants of its `pkg/kubevip/config_envvar.go`.
+fn kube_vip_env_names() -> (String, std::collections::BTreeSet<String>) {
+    let src = toolbox().join("kube-vip-src");
+    let text = std::fs::read_to_string(src.join("pkg/kubevip/config_envvar.go"))
+        .unwrap_or_else(|e| panic!("kube-vip's source in the toolbox ({}): {e}", src.display()));
+    let names = text
+        .lines()
+        .filter_map(|l| l.split_once("= \"").map(|(_, rest)| rest))
+        .filter_map(|rest| rest.split_once('"').map(|(name, _)| name.to_string()))
+        .collect();
+    let version = std::fs::read_to_string(toolbox().join("VERSIONS"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("kube-vip ").map(|v| v.split(' ').next().unwrap().to_string()))
+        .unwrap();
+    (version, names)
+}
+
+#[test]
+fn kube_vip_reads_every_env_variable_of_its_static_pods() {
+    let (version, known) = kube_vip_env_names();
+    assert!(known.contains("vip_arp") && known.contains("address"), "kube-vip's env names: {known:?}");
+    assert!(!known.contains("vip_arpp"), "negative control: a misspelt name is not a kube-vip variable");
+    let mut checked = 0;
+    for input in valid_documents() {
+        let out = built(&input).join("out");
+        for manifest in tree_files(&out, "manifests/kube-vip.yaml") {
+            let pod: serde_yaml::Value = serde_yaml::from_str(&read(&out, &manifest)).unwrap();
+            let container = &pod["spec"]["containers"][0];
+            let image = container["image"].as_str().unwrap();
+            assert!(
+                image.ends_with(&format!(":{version}")),
+                "{input} {manifest}: {image}, the toolbox has kube-vip {version}'s source"
+            );
+            let unknown: Vec<&str> = container["env"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .map(|e| e["name"].as_str().unwrap())
+                .filter(|name| !known.contains(*name))
+                .collect();
+            assert!(unknown.is_empty(), "{input} {manifest}: kube-vip {version} reads no env variable {unknown:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no kube-vip manifest was checked");
+}

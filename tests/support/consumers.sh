@@ -13,6 +13,7 @@ set -euo pipefail
 KUBERNETES_VERSION=${HLC_KUBERNETES_VERSION:-v1.37.2}
 HELM_VERSION=${HLC_HELM_VERSION:-v3.22.0}
 CONTAINERD_VERSION=${HLC_CONTAINERD_VERSION:-v2.2.9}
+KUBE_VIP_VERSION=${HLC_KUBE_VIP_VERSION:-v0.9.2} # source only: the env variables it reads
 GO_VERSION=1.26.8 # used only when no go is installed: fetched from the module proxy as golang.org/toolchain
 
 root=${HLC_CONSUMERS:-$HOME/.cache/hlc-consumers}
@@ -192,6 +193,12 @@ if [ ! -x "$containerd_dir/containerd" ]; then
     mv "$containerd_dir/containerd.tmp" "$containerd_dir/containerd"
 fi
 
+# ---- kube-vip: not built, its source is what the tests need (the names of the env variables it reads).
+kube_vip_json=$(go mod download -json "github.com/kube-vip/kube-vip@$KUBE_VIP_VERSION") ||
+    die "cannot download github.com/kube-vip/kube-vip@$KUBE_VIP_VERSION: $(sed -n 's/^\s*"Error": //p' <<<"$kube_vip_json")"
+kube_vip_src=$(sed -n 's/^\s*"Dir": "\(.*\)",\?$/\1/p' <<<"$kube_vip_json")
+[ -f "$kube_vip_src/pkg/kubevip/config_envvar.go" ] || die "no pkg/kubevip/config_envvar.go in $kube_vip_src"
+
 # ---- one directory of symlinks, plus the versions for the tests' messages.
 bin=$root/bin
 mkdir -p "$bin"
@@ -200,11 +207,13 @@ ln -sfn "$etcd_dir/etcd" "$bin/etcd"
 ln -sfn "$etcd_dir/etcdctl" "$bin/etcdctl"
 ln -sfn "$helm_dir/helm" "$bin/helm"
 ln -sfn "$containerd_dir/containerd" "$bin/containerd"
+ln -sfn "$kube_vip_src" "$bin/kube-vip-src"
 cat >"$bin/VERSIONS" <<EOF
 kubernetes $KUBERNETES_VERSION
 etcd $etcd_version
 helm $HELM_VERSION
 containerd $CONTAINERD_VERSION
+kube-vip $KUBE_VIP_VERSION (source)
 EOF
 for tool in "${k8s_tools[@]}" etcd etcdctl helm containerd; do
     [ -x "$bin/$tool" ] || die "$bin/$tool is missing after the build"
