@@ -1,10 +1,17 @@
 //! hlc's output against the real Kubernetes consumers, built pinned from source by
-//! `tests/support/consumers.sh` (kubeadm, the control-plane binaries, kubectl, etcd, helm,
-//! containerd 2.x): `kubeadm config validate` on every init and join config, containerd 2.x's config
-//! loader on every schema-3 `config.toml`, and kubeadm's own init phases over the first control
-//! plane's files laid down exactly as its user-data writes them (in a private mount namespace), which
-//! must reuse every certificate and kubeconfig hlc made. Each check has a negative control beside it.
-//! Every kubeadm run is in a private network namespace: nothing reaches the network.
+//! `tests/support/consumers.sh` (kubeadm, kube-apiserver, kube-controller-manager, kube-scheduler,
+//! kubelet, kubectl, etcd, containerd 2.x; kube-vip's source). For every lab on Kubernetes 1.36 or
+//! 1.37 (what kubeadm 1.37 deploys): `kubeadm config validate` on every init and join config;
+//! containerd 2.x's config loader on every schema-3 `config.toml`, and containerd serving CRI to
+//! kubeadm's preflight with the node's files; kubeadm's init phases over the first control plane's
+//! files laid down exactly as its user-data writes them, which must reuse every certificate and
+//! kubeconfig; then that control plane running (etcd, apiserver, controller-manager, scheduler with
+//! kubeadm's command lines) in private namespaces: readiness through the VIP, upload-config,
+//! bootstrap token, token discovery and control-plane-prepare for the joining nodes, RBAC for each
+//! `grant` through impersonation and through real ID tokens of a stand-in OIDC provider, and a strict
+//! server-side dry run of every `cluster/manifests` object. Each check has a negative control beside
+//! it. Nothing reaches the network and nothing on the host changes (private mount and network
+//! namespaces); every process is killed by its PID when its test ends.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
