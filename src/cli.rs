@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -17,6 +18,9 @@ pub struct Cli {
     /// How diagnostics are printed: `human` (graphical, on stderr) or `json` (one object a line, on stdout).
     #[arg(long, global = true, value_enum, default_value_t = MessageFormat::Human)]
     pub message_format: MessageFormat,
+    /// Also print advice (notes such as "hlc switches on strictARP"); `check` always does.
+    #[arg(long, global = true)]
+    pub advice: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -31,6 +35,8 @@ pub enum MessageFormat {
 pub enum Command {
     /// Check a homelab.kdl and print every diagnostic; writes nothing.
     Check {
+        /// The lab description.
+        #[arg(default_value = "homelab.kdl")]
         file: PathBuf,
         /// Fail on warnings too.
         #[arg(long)]
@@ -38,6 +44,8 @@ pub enum Command {
     },
     /// Rewrite a homelab.kdl in canonical layout, keeping comments.
     Fmt {
+        /// The lab description.
+        #[arg(default_value = "homelab.kdl")]
         file: PathBuf,
         /// Do not write; exit 1 if the file is not formatted.
         #[arg(long)]
@@ -47,27 +55,36 @@ pub enum Command {
     Init { dir: Option<PathBuf> },
     /// Check, then compile into the output tree (default: `out/` beside FILE).
     Build {
+        /// The lab description.
+        #[arg(default_value = "homelab.kdl")]
         file: PathBuf,
         #[command(flatten)]
         paths: TreePaths,
     },
     /// Show what a build would change: a unified diff of public files, names of secret ones.
+    /// Exit status: 0 no change, 3 changes (1 only for diagnostics).
     Diff {
+        /// The lab description.
+        #[arg(default_value = "homelab.kdl")]
         file: PathBuf,
         #[command(flatten)]
         paths: TreePaths,
     },
     /// Print the artifact graph.
     Graph {
+        /// The lab description.
+        #[arg(default_value = "homelab.kdl")]
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
     /// Show which KDL nodes and graph steps produce an output file.
+    /// `hlc explain [FILE] PATH`; FILE defaults to homelab.kdl.
     Explain {
-        file: PathBuf,
-        /// A path inside the output tree, e.g. `pki/apiserver.crt`.
-        path: String,
+        /// `[FILE] PATH`: the lab description (default homelab.kdl) and a path inside the output
+        /// tree, e.g. `pki/apiserver.crt`.
+        #[arg(num_args = 1..=2, required = true, value_names = ["FILE", "PATH"])]
+        args: Vec<String>,
     },
 }
 
@@ -98,6 +115,8 @@ pub enum Outcome {
     Ok = 0,
     Diagnostics = 1,
     Environment = 2,
+    /// `hlc diff`: a build would change the tree (like `git diff --exit-code`).
+    Changes = 3,
 }
 
 pub fn main() -> ExitCode {
@@ -106,6 +125,10 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> Outcome {
+    let prints_to_stdout =
+        matches!(cli.command, Command::Diff { .. } | Command::Graph { .. } | Command::Explain { .. });
+    JSON_ON_STDERR.store(prints_to_stdout, Ordering::Relaxed);
+    SHOW_ADVICE.store(cli.advice || matches!(cli.command, Command::Check { .. }), Ordering::Relaxed);
     match cli.command {
         Command::Check { ref file, deny_warnings } => check(file, cli.message_format, deny_warnings),
         Command::Fmt { ref file, check } => fmt(file, cli.message_format, check),
@@ -113,7 +136,14 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Build { ref file, ref paths } => crate::commands::build(file, paths, cli.message_format),
         Command::Diff { ref file, ref paths } => crate::commands::diff(file, paths, cli.message_format),
         Command::Graph { ref file, format } => crate::commands::graph(file, format, cli.message_format),
-        Command::Explain { ref file, ref path } => crate::commands::explain(file, path, cli.message_format),
+        Command::Explain { ref args } => {
+            let (file, path) = match args.as_slice() {
+                [path] => (Path::new("homelab.kdl"), path),
+                [file, path, ..] => (Path::new(file.as_str()), path),
+                [] => unreachable!("clap requires PATH"),
+            };
+            crate::commands::explain(file, path, cli.message_format)
+        }
     }
 }
 
@@ -139,9 +169,27 @@ pub fn front_end(file: &Path, format: MessageFormat, deny_warnings: bool) -> Res
     Ok((source, checked))
 }
 
-/// Prints diagnostics in the chosen format.
+/// How this run prints diagnostics besides the format: set once by `run` from the command.
+static SHOW_ADVICE: AtomicBool = AtomicBool::new(true);
+static JSON_ON_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// Prints diagnostics in the chosen format. Advice is left out unless asked for (`--advice`,
+/// or `hlc check`); JSON lines go to stdout only when the command prints nothing else there.
 pub fn report(diagnostics: &[Diagnostic], source: &Source, format: MessageFormat) {
+    let shown: Vec<Diagnostic>;
+    let diagnostics = if SHOW_ADVICE.load(Ordering::Relaxed) {
+        diagnostics
+    } else {
+        shown = diagnostics.iter().filter(|d| d.severity != miette::Severity::Advice).cloned().collect();
+        &shown
+    };
     match format {
+        MessageFormat::Json if JSON_ON_STDERR.load(Ordering::Relaxed) => {
+            let mut stderr = std::io::stderr().lock();
+            for diagnostic in diagnostics {
+                let _ = writeln!(stderr, "{}", render_json(diagnostic, source));
+            }
+        }
         MessageFormat::Human if !diagnostics.is_empty() => {
             let text = render_human(diagnostics, source, std::io::stderr().is_terminal());
             let _ = std::io::stderr().write_all(text.as_bytes());
@@ -165,7 +213,7 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
         "{}, {}, {}",
         plural(count(miette::Severity::Error), "error"),
         plural(count(miette::Severity::Warning), "warning"),
-        plural(count(miette::Severity::Advice), "note")
+        format!("{} advice", count(miette::Severity::Advice))
     )
 }
 
@@ -193,7 +241,10 @@ fn fmt(file: &Path, format: MessageFormat, check_only: bool) -> Outcome {
         return Outcome::Ok;
     }
     if check_only {
-        eprintln!("{}: not formatted (run `hlc fmt {}`)", file.display(), file.display());
+        let name = file.display().to_string();
+        let diff = similar::TextDiff::from_lines(source.text.as_str(), formatted.as_str());
+        print!("{}", diff.unified_diff().context_radius(2).header(&format!("a/{name}"), &format!("b/{name}")));
+        eprintln!("{name}: not formatted (run `hlc fmt {name}`)");
         return Outcome::Diagnostics;
     }
     match std::fs::write(file, formatted) {

@@ -100,13 +100,24 @@ pub fn diff(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
         let from = if before.is_some() { format!("a/{}", entry.path) } else { "/dev/null".to_string() };
         write!(text, "{}", diff.unified_diff().context_radius(3).header(&from, &format!("b/{}", entry.path))).unwrap();
     }
+    let mut removed = 0;
     for entry in old.iter().flat_map(|o| &o.files).filter(|e| lock.entry(&e.path).is_none()) {
         changed = true;
+        removed += 1;
         writeln!(text, "removed: {}", entry.path).unwrap();
     }
     print!("{text}");
+    let (mut modified, mut added) = (0, 0);
+    for entry in &lock.files {
+        match old.as_ref().and_then(|o| o.entry(&entry.path)) {
+            Some(before) if before != entry => modified += 1,
+            None => added += 1,
+            Some(_) => {}
+        }
+    }
+    eprintln!("{}: {modified} changed, {added} added, {removed} removed", out.display());
     if changed {
-        Outcome::Diagnostics
+        Outcome::Changes
     } else {
         Outcome::Ok
     }

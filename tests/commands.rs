@@ -61,7 +61,8 @@ fn diff_shows_public_changes_names_secret_ones_and_writes_nothing() {
     let state_before = crate::build::snapshot_tree(&dir.path().join("homelab.state"));
     let out_before = crate::build::snapshot_tree(&dir.path().join("out"));
     let run = hlc_in(dir.path(), &["diff", "homelab.kdl"]);
-    assert_eq!(run.status, 1, "a pending change exits 1: {}", run.stderr);
+    assert_eq!(run.status, 3, "a pending change exits 3, never the diagnostics code: {}", run.stderr);
+    assert!(run.stderr.contains(": 4 changed, 0 added, 0 removed") || run.stderr.contains(" changed, 0 added, 0 removed"), "{}", run.stderr);
     assert!(run.stdout.contains("--- a/pki/apiserver.crt\n+++ b/pki/apiserver.crt\n"), "{}", run.stdout);
     assert!(run.stdout.contains("-| control-plane VIP | 192.168.110.20:6443 (k8s.home.arpa) |"), "{}", run.stdout);
     assert!(run.stdout.contains("+| control-plane VIP | 192.168.110.20:6443 (api.home.arpa) |"), "{}", run.stdout);
