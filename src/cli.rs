@@ -210,10 +210,10 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let count = |severity| diagnostics.iter().filter(|d| d.severity == severity).count();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     format!(
-        "{}, {}, {}",
+        "{}, {}, {} advice",
         plural(count(miette::Severity::Error), "error"),
         plural(count(miette::Severity::Warning), "warning"),
-        format!("{} advice", count(miette::Severity::Advice))
+        count(miette::Severity::Advice)
     )
 }
 
