@@ -399,3 +399,89 @@ fn control_planes_run_workloads_in_small_labs() {
 fn yaml_documents(text: &str) -> Vec<serde_yaml::Value> {
     serde_yaml::Deserializer::from_str(text).map(|d| serde::Deserialize::deserialize(d).unwrap()).collect()
 }
+
+/// PyYAML (YAML 1.1, what cloud-init reads user-data and network-config with): prints, per file,
+/// its documents as a typed tree, so that a scalar's type is compared, not only its text.
+const PYYAML_TYPED: &str = r#"
+import datetime, json, sys, yaml
+def typed(v):
+    if isinstance(v, dict):
+        return {"map": [[typed(k), typed(x)] for k, x in v.items()]}
+    if isinstance(v, list):
+        return {"seq": [typed(x) for x in v]}
+    if v is None:
+        return {"null": None}
+    if isinstance(v, bool):
+        return {"bool": v}
+    if isinstance(v, int):
+        return {"int": str(v)}
+    if isinstance(v, float):
+        return {"float": v}
+    if isinstance(v, str):
+        return {"str": v}
+    return {"other": type(v).__name__ + " " + repr(v)}
+out = {}
+for path in sys.argv[1:]:
+    with open(path) as f:
+        out[path] = [typed(d) for d in yaml.safe_load_all(f)]
+json.dump(out, sys.stdout)
+"#;
+
+/// `value` (as serde_yaml loads it, YAML 1.2) in the typed form of `PYYAML_TYPED`.
+fn typed(value: &serde_yaml::Value) -> serde_json::Value {
+    use serde_json::json;
+    use serde_yaml::Value;
+    match value {
+        Value::Mapping(map) => json!({"map": map.iter().map(|(k, v)| json!([typed(k), typed(v)])).collect::<Vec<_>>()}),
+        Value::Sequence(items) => json!({"seq": items.iter().map(typed).collect::<Vec<_>>()}),
+        Value::Null => json!({"null": null}),
+        Value::Bool(b) => json!({"bool": b}),
+        Value::Number(n) if n.is_f64() => json!({"float": n.as_f64()}),
+        Value::Number(n) => json!({"int": n.to_string()}),
+        Value::String(s) => json!({"str": s}),
+        Value::Tagged(t) => json!({"other": format!("tagged {}", t.tag)}),
+    }
+}
+
+/// Whether an output file is YAML: `*.yaml`, the cloud-init seeds, kubeconfigs.
+fn is_yaml(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    path.ends_with(".yaml")
+        || path.ends_with(".yml")
+        || ["user-data", "meta-data", "network-config"].contains(&name)
+        || (path.ends_with(".conf") && (path.starts_with("kubeconfig/") || path.contains("/etc/kubernetes/")))
+}
+
+#[test]
+fn every_yaml_file_loads_alike_in_yaml_1_1_and_1_2() {
+    let python = crate::support::validators_bin().join("python");
+    let mut checked_mac = false;
+    for input in valid_documents() {
+        let out = tree_of(&input);
+        let files: Vec<String> = crate::support::walk(&out).into_iter().filter(|p| is_yaml(p)).collect();
+        assert!(files.iter().any(|f| f.ends_with("nocloud/network-config")), "{input}: {files:?}");
+        let output =
+            std::process::Command::new(&python).arg("-c").arg(PYYAML_TYPED).args(&files).current_dir(&out).output();
+        let output =
+            output.unwrap_or_else(|e| panic!("{}: {e}: run tests/support/install-validators.sh", python.display()));
+        assert!(output.status.success(), "{input}: {}", String::from_utf8_lossy(&output.stderr));
+        let loaded: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        for file in &files {
+            let text = read(&out, file);
+            let ours: Vec<serde_json::Value> = serde_yaml::Deserializer::from_str(&text)
+                .map(|d| typed(&<serde_yaml::Value as serde::Deserialize>::deserialize(d).unwrap()))
+                .collect();
+            let theirs = loaded[file].as_array().unwrap();
+            // serde_yaml reads a comment-only file as one null document; PyYAML as none.
+            let ours = if theirs.is_empty() && ours == [serde_json::json!({"null": null})] { vec![] } else { ours };
+            assert_eq!(&ours, theirs, "{input} {file}: YAML 1.1 (PyYAML) and 1.2 (serde_yaml) read different values");
+        }
+        // The point of the check: a decimal-only MAC stays a string (fixtures/valid/qemu-macs.kdl).
+        for config in tree_files(&out, "nocloud/network-config") {
+            if read(&out, &config).contains("macaddress: '52:54:00:10:00:11'") {
+                checked_mac = true;
+            }
+        }
+    }
+    assert!(checked_mac, "no valid document has the MAC 52:54:00:10:00:11");
+}
