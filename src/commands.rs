@@ -90,12 +90,18 @@ pub fn diff(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
             continue;
         }
         changed = true;
+        let old_bytes = before.and_then(|_| std::fs::read(out.join(&entry.path)).ok());
+        let new_bytes = &tree[&entry.path].bytes;
         if entry.secret {
-            writeln!(text, "secret {} {}", if before.is_some() { "changed:" } else { "added:" }, entry.path).unwrap();
+            text.push_str(&crate::secret_diff::secret_change(&entry.path, old_bytes.as_deref(), new_bytes));
             continue;
         }
-        let previous = before.and_then(|_| std::fs::read_to_string(out.join(&entry.path)).ok()).unwrap_or_default();
-        let current = String::from_utf8_lossy(&tree[&entry.path].bytes).into_owned();
+        if let Some(summary) = crate::secret_diff::certificate_change(&entry.path, old_bytes.as_deref(), new_bytes) {
+            text.push_str(&summary);
+            continue;
+        }
+        let previous = old_bytes.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let current = String::from_utf8_lossy(new_bytes).into_owned();
         let diff = similar::TextDiff::from_lines(&previous, &current);
         let from = if before.is_some() { format!("a/{}", entry.path) } else { "/dev/null".to_string() };
         write!(text, "{}", diff.unified_diff().context_radius(3).header(&from, &format!("b/{}", entry.path))).unwrap();

@@ -21,6 +21,7 @@ pub mod pki;
 pub mod plan;
 pub mod render;
 pub mod schema;
+pub mod secret_diff;
 pub mod source;
 pub mod state;
 pub mod synthetic;

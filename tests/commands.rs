@@ -62,12 +62,56 @@ fn diff_shows_public_changes_names_secret_ones_and_writes_nothing() {
     let out_before = crate::build::snapshot_tree(&dir.path().join("out"));
     let run = hlc_in(dir.path(), &["diff", "homelab.kdl"]);
     assert_eq!(run.status, 3, "a pending change exits 3, never the diagnostics code: {}", run.stderr);
-    assert!(run.stderr.contains(": 4 changed, 0 added, 0 removed") || run.stderr.contains(" changed, 0 added, 0 removed"), "{}", run.stderr);
-    assert!(run.stdout.contains("--- a/pki/apiserver.crt\n+++ b/pki/apiserver.crt\n"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(": 4 changed, 0 added, 0 removed") || run.stderr.contains(" changed, 0 added, 0 removed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("certificate pki/apiserver.crt:\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("DNS:k8s.home.arpa") && run.stdout.contains("DNS:api.home.arpa"), "{}", run.stdout);
+    let sans = run.stdout.lines().find(|l| l.trim_start().starts_with("SANs: ")).unwrap();
+    assert!(sans.contains(" -> "), "the SAN change, old -> new: {sans}");
+    assert!(run.stdout.lines().any(|l| l.trim_start().starts_with("SHA-256: ")), "a new fingerprint");
+    assert!(!run.stdout.contains("BEGIN CERTIFICATE") && !run.stdout.contains("-----"), "no PEM in the diff");
+    assert!(!run.stdout.contains("subject: "), "an unchanged subject is not repeated");
     assert!(run.stdout.contains("-| control-plane VIP | 192.168.110.20:6443 (k8s.home.arpa) |"), "{}", run.stdout);
     assert!(run.stdout.contains("+| control-plane VIP | 192.168.110.20:6443 (api.home.arpa) |"), "{}", run.stdout);
     assert!(run.stdout.contains("secret changed: pki/apiserver.key\n"), "{}", run.stdout);
     assert!(!run.stdout.contains("PRIVATE KEY"));
     assert_eq!(crate::build::snapshot_tree(&dir.path().join("homelab.state")), state_before, "diff wrote to the state");
     assert_eq!(crate::build::snapshot_tree(&dir.path().join("out")), out_before, "diff wrote to the tree");
+}
+
+/// A kubeconfig change shows as its server, user and CA; no diff line carries key material.
+#[test]
+fn diff_summarises_kubeconfigs_and_never_prints_key_material() {
+    let dir = lab_dir();
+    assert_eq!(hlc_in(dir.path(), &["build", "homelab.kdl"]).status, 0);
+    let text = std::fs::read_to_string(dir.path().join("homelab.kdl")).unwrap();
+    std::fs::write(
+        dir.path().join("homelab.kdl"),
+        text.replacen("vip \"192.168.110.20\"", "vip \"192.168.110.19\"", 1),
+    )
+    .unwrap();
+    let run = hlc_in(dir.path(), &["diff", "homelab.kdl"]);
+    assert_eq!(run.status, 3, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("secret changed: kubeconfig/admin.conf\n  server: https://192.168.110.20:6443 -> https://192.168.110.19:6443\n"),
+        "{}",
+        run.stdout
+    );
+    let mut key_lines = Vec::new();
+    for path in crate::support::walk(&dir.path().join("homelab.state")) {
+        let body = std::fs::read_to_string(dir.path().join("homelab.state").join(&path)).unwrap_or_default();
+        if body.contains("PRIVATE KEY") {
+            key_lines.extend(body.lines().filter(|l| !l.starts_with("-----") && l.len() > 20).map(String::from));
+        }
+    }
+    assert!(key_lines.len() > 20, "the scan has key material to look for");
+    for line in &key_lines {
+        assert!(
+            !run.stdout.contains(line.as_str()) && !run.stderr.contains(line.as_str()),
+            "key material in diff output"
+        );
+    }
 }
