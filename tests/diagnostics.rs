@@ -111,3 +111,21 @@ fn a_pool_inside_the_service_network_overlaps_it() {
     let codes = codes_of(&text);
     assert!(codes.contains(&"hlc::net::pool-overlap"), "{codes:?}");
 }
+
+#[test]
+fn dns_servers_may_lie_outside_the_lan_and_other_addresses_may_not() {
+    let text = std::fs::read_to_string(root().join("fixtures/valid/single-node.kdl")).unwrap();
+    let lan = "gateway=\"10.0.10.1\"";
+    assert_eq!(codes_of(&text.replace(lan, "gateway=\"10.0.10.1\" dns=\"1.1.1.1\"")), Vec::<&str>::new());
+    // The gateway, a node IP and the VIP must still be in the LAN.
+    let codes = codes_of(&text.replace(lan, "gateway=\"10.0.11.1\" dns=\"1.1.1.1\""));
+    assert_eq!(codes, ["hlc::net::outside-lan"]);
+    let codes = codes_of(&text.replace("ip=\"10.0.10.10\"", "ip=\"10.0.11.10\""));
+    assert_eq!(codes, ["hlc::net::outside-lan"]);
+    // Inside the LAN a DNS server is a host like any other: not the network address, not leased.
+    let codes = codes_of(&text.replace(lan, "gateway=\"10.0.10.1\" dns=\"10.0.10.0\""));
+    assert_eq!(codes, ["hlc::net::reserved-address"]);
+    let dhcp = "gateway=\"10.0.10.1\" dns=\"10.0.10.210\"\n    dhcp range=\"10.0.10.200-10.0.10.249\"";
+    let codes = codes_of(&text.replace(lan, dhcp));
+    assert!(codes.contains(&"hlc::net::in-dhcp-range"), "{codes:?}");
+}

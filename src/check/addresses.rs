@@ -1,5 +1,6 @@
-//! Addresses: everything static lies in `lan`, nothing static lies in the DHCP range or a pool,
-//! pools are ordered and disjoint, the ingress IP is inside a pool, and the three networks are disjoint.
+//! Addresses: everything static lies in `lan` (DNS servers may lie anywhere), nothing static lies
+//! in the DHCP range or a pool, pools are ordered and disjoint, the ingress IP is inside a pool,
+//! and the three networks are disjoint.
 
 use std::net::Ipv4Addr;
 
@@ -9,9 +10,15 @@ use crate::model::address::cidrs_overlap;
 use crate::model::{AddressRange, Cidr, Lab, LbMode, Spanned};
 
 pub fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
-    let statics = static_addresses(lab);
+    let mut statics = static_addresses(lab);
     for (what, ip) in &statics {
         in_lan(lab, what, ip, out);
+    }
+    // DNS servers may be anywhere (the router, a Pi-hole, `1.1.1.1`); one inside the LAN is a
+    // host there like any other: not the network address, not leased, not handed to a Service.
+    for (what, ip) in dns_servers(lab).into_iter().filter(|(_, ip)| lab.network.lan.contains(&ip.value)) {
+        in_lan(lab, &what, &ip, out);
+        statics.push((what, ip));
     }
     vip_distinct(lab, out);
     ranges_in_lan_and_ordered(lab, out);
@@ -22,13 +29,10 @@ pub fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
     ranges_outside_cluster_networks(lab, out);
 }
 
-/// Every address that is assigned by hand, with what it is.
+/// Every address that is assigned by hand and must lie in `lan`, with what it is.
 fn static_addresses(lab: &Lab) -> Vec<(String, Spanned<Ipv4Addr>)> {
     let net = &lab.network;
     let mut out = vec![("the gateway".to_string(), net.gateway.clone())];
-    out.extend(
-        net.dns.iter().filter(|d| d.span != net.gateway.span).map(|d| ("the DNS server".to_string(), d.clone())),
-    );
     out.extend(
         lab.nodes
             .iter()
@@ -36,6 +40,12 @@ fn static_addresses(lab: &Lab) -> Vec<(String, Spanned<Ipv4Addr>)> {
     );
     out.extend(net.vip.iter().map(|v| ("the VIP".to_string(), v.address.clone())));
     out
+}
+
+/// The DNS servers given by hand (not the gateway by default), with what each is.
+fn dns_servers(lab: &Lab) -> Vec<(String, Spanned<Ipv4Addr>)> {
+    let net = &lab.network;
+    net.dns.iter().filter(|d| d.span != net.gateway.span).map(|d| ("the DNS server".to_string(), d.clone())).collect()
 }
 
 fn in_lan(lab: &Lab, what: &str, ip: &Spanned<Ipv4Addr>, out: &mut Vec<Diagnostic>) {
