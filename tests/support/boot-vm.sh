@@ -9,7 +9,9 @@
 # The image is built once from Debian's packages with mmdebstrap (no loop mounts, no grub: the
 # kernel boots directly) and cached at ${HLC_VM_CACHE:-$HOME/.cache/hlc-vm}/debian-12-<key>/,
 # where <key> hashes the recipe below. Every boot uses a copy-on-write overlay in WORKDIR.
-# Environment: HLC_VM_TIMEOUT (seconds for the whole boot, default 900), HLC_VM_MIRROR.
+# Environment: HLC_VM_TIMEOUT (seconds for the whole boot, default 900), HLC_VM_MIRROR,
+# HLC_VM_FETCH_ATTEMPTS (converge's attempts per network fetch in the VM, default 2), HLC_VM_MAC
+# (boot with another MAC than the seed's).
 # See tests/README.md, "Booting a seed in a VM".
 # shellcheck disable=SC2016 # hooks and the guest's script expand later, elsewhere
 set -euo pipefail
@@ -17,6 +19,9 @@ set -euo pipefail
 cache="${HLC_VM_CACHE:-$HOME/.cache/hlc-vm}"
 mirror="${HLC_VM_MIRROR:-http://deb.debian.org/debian}"
 timeout="${HLC_VM_TIMEOUT:-900}"
+# converge's attempts per network fetch in the VM (HLC_FETCH_ATTEMPTS, handed to every process
+# through systemd.setenv): offline, every attempt fails, and the seed's back-off would add minutes.
+fetch_attempts="${HLC_VM_FETCH_ATTEMPTS:-2}"
 say() { printf 'boot-vm: %s\n' "$*" >&2; }
 now() { date +%s.%N; }
 
@@ -175,13 +180,15 @@ boot() {
     mac="${HLC_VM_MAC:-$(node_mac "$out/nodes/$node/nocloud/network-config")}"
     say "booting $node (MAC $mac) with $iso"
     rm -f "$work/overlay.qcow2" "$work/disk.raw" "$work/serial.log"
+    printf '{"image": "%s", "cidata": "%s", "mac": "%s", "fetch_attempts": %s}\n' \
+        "$image" "$iso" "$mac" "$fetch_attempts" >"$work/vm.json"
     qemu-img create -q -f qcow2 -F raw -b "$image/root.raw" "$work/overlay.qcow2"
     trap stop_qemu EXIT INT TERM
     start="$(now)"
     qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2048 \
         -nodefaults -display none -no-reboot \
         -kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
-        -append "root=/dev/vda rw console=ttyS0,115200 panic=-1" \
+        -append "root=/dev/vda rw console=ttyS0,115200 panic=-1 systemd.setenv=HLC_FETCH_ATTEMPTS=$fetch_attempts" \
         -drive "file=$work/overlay.qcow2,format=qcow2,if=virtio" \
         -drive "file=$iso,format=raw,if=virtio,readonly=on" \
         -nic "user,restrict=on,model=virtio-net-pci,mac=$mac" \
@@ -466,8 +473,13 @@ timing["cloud_init"] = round(max(ends) - min(starts), 1) if starts and ends else
 uptime = text("/var/lib/hlc-vm/uptime")
 timing["guest_uptime_at_report"] = float(uptime.split()[0]) if uptime else None
 
+try:
+    vm = json.load(open(os.path.join(work, "vm.json")))
+except (OSError, ValueError):
+    vm = None
 report = {
     "node": node,
+    "vm": vm,
     "instance_id": (text("/var/lib/cloud/data/instance-id") or "").strip(),
     "expected_instance_id": meta_data.get("instance-id"),
     "timing": timing,
