@@ -79,12 +79,43 @@ pub enum Command {
         format: GraphFormat,
     },
     /// Show which KDL nodes and graph steps produce an output file.
+    /// Back up or restore the state directory as one age-encrypted file you can commit.
+    State {
+        #[command(subcommand)]
+        action: StateAction,
+    },
     /// `hlc explain [FILE] PATH`; FILE defaults to homelab.kdl.
     Explain {
         /// `[FILE] PATH`: the lab description (default homelab.kdl) and a path inside the output
         /// tree, e.g. `pki/apiserver.crt`.
         #[arg(num_args = 1..=2, required = true, value_names = ["FILE", "PATH"])]
         args: Vec<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StateAction {
+    /// Encrypt every state file to the recipients into PATH (unchanged files keep their
+    /// ciphertext, so a re-export of an unchanged state rewrites nothing).
+    Export {
+        /// The export file, e.g. `homelab.state.age.toml`.
+        path: PathBuf,
+        /// An age (`age1…`) or SSH (`ssh-ed25519 …`) public key; repeat for several.
+        #[arg(long = "recipient", required = true)]
+        recipients: Vec<String>,
+        /// The state directory.
+        #[arg(long, default_value = "homelab.state")]
+        state: PathBuf,
+    },
+    /// Decrypt PATH into the state directory (which must be missing, empty or identical).
+    Import {
+        path: PathBuf,
+        /// An age identity file (`AGE-SECRET-KEY-…`) or an unencrypted SSH private key.
+        #[arg(long)]
+        identity: PathBuf,
+        /// The state directory.
+        #[arg(long, default_value = "homelab.state")]
+        state: PathBuf,
     },
 }
 
@@ -136,6 +167,7 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Build { ref file, ref paths } => crate::commands::build(file, paths, cli.message_format),
         Command::Diff { ref file, ref paths } => crate::commands::diff(file, paths, cli.message_format),
         Command::Graph { ref file, format } => crate::commands::graph(file, format, cli.message_format),
+        Command::State { ref action } => state(action),
         Command::Explain { ref args } => {
             let (file, path) = match args.as_slice() {
                 [path] => (Path::new("homelab.kdl"), path),
@@ -250,6 +282,22 @@ fn fmt(file: &Path, format: MessageFormat, check_only: bool) -> Outcome {
     match std::fs::write(file, formatted) {
         Ok(()) => Outcome::Ok,
         Err(error) => environment_error(format!("{}: {error}", file.display())),
+    }
+}
+
+fn state(action: &StateAction) -> Outcome {
+    let result = match action {
+        StateAction::Export { path, recipients, state } => crate::state_backup::export(state, path, recipients)
+            .map(|fresh| format!("{}: {fresh} file(s) encrypted anew, the rest unchanged", path.display())),
+        StateAction::Import { path, identity, state } => crate::state_backup::import(path, state, identity)
+            .map(|count| format!("{}: {count} file(s) restored", state.display())),
+    };
+    match result {
+        Ok(message) => {
+            eprintln!("{message}");
+            Outcome::Ok
+        }
+        Err(error) => environment_error(error),
     }
 }
 

@@ -24,6 +24,7 @@ pub mod schema;
 pub mod secret_diff;
 pub mod source;
 pub mod state;
+pub mod state_backup;
 pub mod synthetic;
 pub mod vocabulary;
 pub mod write;

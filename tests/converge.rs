@@ -436,8 +436,19 @@ fn a_raspberry_pi_enables_the_memory_cgroup_and_reboots_once() {
         );
         assert!(fake.file("var/lib/cloud/scripts/per-boot/hlc-converge").is_some(), "resumes after the reboot");
 
+        let user_data = std::fs::read_to_string(out.join(format!("nodes/{node}/nocloud/user-data"))).unwrap();
+        write(fake.root.path(), "boot/firmware/user-data", &user_data);
         write(fake.root.path(), "sys/fs/cgroup/cgroup.controllers", "cpuset cpu io memory pids\n");
         let second = fake.converge();
+        let scrubbed = fake.file("boot/firmware/user-data").unwrap();
+        let token = fake.file("etc/kubernetes/hlc/bootstrap-token").unwrap();
+        assert!(!scrubbed.contains(token.trim()) && !scrubbed.contains("PRIVATE KEY"), "{input} {node}: {scrubbed}");
+        assert!(scrubbed.starts_with("#cloud-config\n# hlc: the seed that was here"), "{scrubbed}");
+        assert!(
+            second.stderr.contains("removed the seed's secrets from /boot/firmware/user-data"),
+            "{}",
+            second.stderr
+        );
         assert_eq!(kubeadm_calls(&second).len(), 1, "{input} {node}: {:?}", second.calls);
         assert_eq!(second.count("systemctl --no-block reboot"), 0);
         assert_eq!(fake.file("boot/firmware/cmdline.txt").unwrap(), cmdline, "added once");
@@ -580,4 +591,14 @@ fn an_unsynchronised_clock_is_waited_for_then_reported() {
     let run = fake.converge();
     assert_eq!(run.count("timedatectl"), 30);
     assert!(run.stderr.contains("the clock is not NTP-synchronised"), "{}", run.stderr);
+}
+
+/// A boot partition's user-data that hlc did not write is never touched.
+#[test]
+fn a_foreign_boot_seed_is_left_alone() {
+    let out = built("fixtures/valid/raspberry-pi.kdl").join("out");
+    let fake = FakeNode::new(&out, "pi1", "raspberry-pi pi1");
+    write(fake.root.path(), "boot/firmware/user-data", "#cloud-config\nhostname: mine\n");
+    fake.converge();
+    assert_eq!(fake.file("boot/firmware/user-data").unwrap(), "#cloud-config\nhostname: mine\n");
 }

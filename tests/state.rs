@@ -114,3 +114,101 @@ fn a_state_git_would_commit_is_warned_about() {
     let run = build(outside.path(), &[]);
     assert!(!run.stderr.contains("hlc::state::not-ignored"), "no git, no warning: {}", run.stderr);
 }
+
+/// An age key pair written as files: (identity file, recipient).
+fn age_key(dir: &Path, name: &str) -> (std::path::PathBuf, String) {
+    use age::secrecy::ExposeSecret;
+    let identity = age::x25519::Identity::generate();
+    let path = dir.join(name);
+    std::fs::write(&path, format!("{}\n", identity.to_string().expose_secret())).unwrap();
+    (path, identity.to_public().to_string())
+}
+
+#[test]
+fn state_export_import_round_trips_and_reexport_is_a_no_op() {
+    let dir = lab();
+    let keys = tempfile::tempdir().unwrap();
+    let (identity, recipient) = age_key(keys.path(), "me.txt");
+    let export = |dir: &Path| hlc_in(dir, &["state", "export", "state.age.toml", "--recipient", &recipient]);
+    let run = export(dir.path());
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let first = std::fs::read_to_string(dir.path().join("state.age.toml")).unwrap();
+    assert!(first.contains("-----BEGIN AGE ENCRYPTED FILE-----") && !first.contains("PRIVATE KEY"));
+    let token = std::fs::read_to_string(dir.path().join("homelab.state/token")).unwrap();
+    assert!(!first.contains(token.trim()), "the token is encrypted");
+
+    let again = export(dir.path());
+    assert!(again.stderr.contains(": 0 file(s) encrypted anew"), "{}", again.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("state.age.toml")).unwrap(),
+        first,
+        "unchanged state, same bytes"
+    );
+
+    // One secret changes: only its entry changes in the export.
+    std::fs::write(dir.path().join("homelab.state/token"), "abcdef.0123456789abcdef\n").unwrap();
+    let changed = export(dir.path());
+    assert!(changed.stderr.contains(": 1 file(s) encrypted anew"), "{}", changed.stderr);
+    std::fs::write(dir.path().join("homelab.state/token"), &token).unwrap();
+    export(dir.path());
+
+    let before = contents(&dir.path().join("homelab.state"));
+    let restored = dir.path().join("restored.state");
+    let run = hlc_in(
+        dir.path(),
+        &[
+            "state",
+            "import",
+            "state.age.toml",
+            "--identity",
+            &identity.display().to_string(),
+            "--state",
+            "restored.state",
+        ],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(contents(&restored), before, "byte-identical state");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&restored).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(std::fs::metadata(restored.join("pki/ca.key")).unwrap().permissions().mode() & 0o777, 0o600);
+}
+
+#[test]
+fn a_wrong_identity_restores_nothing() {
+    let dir = lab();
+    let keys = tempfile::tempdir().unwrap();
+    let (_, recipient) = age_key(keys.path(), "me.txt");
+    let (stranger, _) = age_key(keys.path(), "stranger.txt");
+    assert_eq!(hlc_in(dir.path(), &["state", "export", "s.toml", "--recipient", &recipient]).status, 0);
+    let run = hlc_in(
+        dir.path(),
+        &["state", "import", "s.toml", "--identity", &stranger.display().to_string(), "--state", "new.state"],
+    );
+    assert_eq!(run.status, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("cannot decrypt"), "{}", run.stderr);
+    assert!(!dir.path().join("new.state").exists(), "nothing written");
+    let other = hlc_in(dir.path(), &["state", "import", "s.toml", "--identity", &stranger.display().to_string()]);
+    assert_eq!(other.status, 2, "never over an existing state");
+}
+
+#[test]
+fn ssh_keys_work_as_recipient_and_identity() {
+    let dir = lab();
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("id_ed25519");
+    let status = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ops@laptop", "-f"])
+        .arg(&key)
+        .status()
+        .expect("ssh-keygen (openssh-client) is installed");
+    assert!(status.success());
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let run = hlc_in(dir.path(), &["state", "export", "s.toml", "--recipient", public.trim()]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let run = hlc_in(
+        dir.path(),
+        &["state", "import", "s.toml", "--identity", &key.display().to_string(), "--state", "back.state"],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert_eq!(contents(&dir.path().join("back.state")), contents(&dir.path().join("homelab.state")));
+}

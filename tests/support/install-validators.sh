@@ -19,6 +19,7 @@ debian=(
     python3:python3 python3-venv-check:python3-venv                        # the validators' venv
     shellcheck:shellcheck                                                  # bootstrap script
     isoinfo:genisoimage xorriso:xorriso fsck.vfat:dosfstools mdir:mtools   # boot media
+    ssh-keygen:openssh-client git:git                                      # state backup and .gitignore tests
     qemu-system-x86_64:qemu-system-x86 qemu-img:qemu-utils mmdebstrap:mmdebstrap debugfs:e2fsprogs # boot-vm.sh
 )
 # PyPI packages, as TOOL:PACKAGE.
