@@ -212,3 +212,37 @@ fn ssh_keys_work_as_recipient_and_identity() {
     assert_eq!(run.status, 0, "{}", run.stderr);
     assert_eq!(contents(&dir.path().join("back.state")), contents(&dir.path().join("homelab.state")));
 }
+
+/// No command prints private-key material or the token, on stdout or stderr.
+#[test]
+fn no_command_prints_key_material() {
+    let dir = lab();
+    let keys = tempfile::tempdir().unwrap();
+    let (_, recipient) = age_key(keys.path(), "me.txt");
+    let mut secrets: Vec<String> = Vec::new();
+    for path in walk(&dir.path().join("homelab.state")) {
+        let body = std::fs::read_to_string(dir.path().join("homelab.state").join(&path)).unwrap();
+        if path == "token" {
+            secrets.push(body.trim().to_string());
+        } else if body.contains("PRIVATE KEY") {
+            secrets.extend(body.lines().filter(|l| !l.starts_with("-----") && l.len() > 20).map(String::from));
+        }
+    }
+    assert!(secrets.len() > 20);
+    let commands: [&[&str]; 8] = [
+        &["check"],
+        &["--advice", "build"],
+        &["diff"],
+        &["graph"],
+        &["graph", "--format", "mermaid"],
+        &["explain", "pki/ca.key"],
+        &["fmt", "--check"],
+        &["state", "export", "s.toml", "--recipient", &recipient],
+    ];
+    for args in commands {
+        let run = hlc_in(dir.path(), args);
+        for secret in &secrets {
+            assert!(!run.stdout.contains(secret.as_str()) && !run.stderr.contains(secret.as_str()), "{args:?}");
+        }
+    }
+}
