@@ -115,7 +115,11 @@ fn strings(value: &Value) -> Vec<String> {
 fn steps_before(converge: &Path, step: &str) -> Vec<String> {
     let script = std::fs::read_to_string(converge).unwrap();
     let body = script.split("\nsteps() {\n").nth(1).expect("a steps() function").split("\n}").next().unwrap();
-    let names: Vec<String> = body.lines().filter_map(|l| l.trim().strip_prefix("step ")).map(|l| l.split_whitespace().next().unwrap().to_string()).collect();
+    let names: Vec<String> = body
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("step "))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
     let at = names.iter().position(|n| n == step).unwrap_or_else(|| panic!("no step {step} in {names:?}"));
     names[..at].to_vec()
 }
@@ -141,7 +145,8 @@ fn a_control_plane_seed_converges_offline_up_to_its_first_network_fetch() {
     let work = dir.path().join("vm");
     std::fs::create_dir(&work).unwrap();
 
-    let limit = Duration::from_secs(std::env::var("HLC_VM_TEST_LIMIT").ok().and_then(|s| s.parse().ok()).unwrap_or(45 * 60));
+    let limit =
+        Duration::from_secs(std::env::var("HLC_VM_TEST_LIMIT").ok().and_then(|s| s.parse().ok()).unwrap_or(45 * 60));
     let report = Vm::start(&out, NODE, &work).report(limit);
     let pretty = serde_json::to_string_pretty(&report).unwrap();
     std::fs::write(std::env::temp_dir().join(format!("hlc-boot-vm-{NODE}.json")), &pretty).unwrap();
@@ -167,7 +172,11 @@ fn a_control_plane_seed_converges_offline_up_to_its_first_network_fetch() {
     let admin = report["users"].as_array().unwrap().iter().find(|u| u["name"] == "admin");
     let admin = admin.unwrap_or_else(|| panic!("no user admin: {}", context()));
     assert!(strings(&admin["authorized_keys"]).iter().any(|k| k.contains("admin@desk")), "{admin}");
-    assert!(strings(&admin["groups"]).contains(&"sudo".to_string()) || report["sudoers"].as_str().unwrap_or("").contains("admin"), "{admin}");
+    assert!(
+        strings(&admin["groups"]).contains(&"sudo".to_string())
+            || report["sudoers"].as_str().unwrap_or("").contains("admin"),
+        "{admin}"
+    );
 
     let nic = &report["network"]["interface"];
     assert_eq!(nic["ifname"], "eno1", "the NIC matched by MAC: {}", context());
@@ -175,7 +184,9 @@ fn a_control_plane_seed_converges_offline_up_to_its_first_network_fetch() {
     for module in ["overlay", "br_netfilter"] {
         assert_eq!(report["modules"][module], Value::Bool(true), "{module}: {}", context());
     }
-    for (key, value) in [("net.ipv4.ip_forward", "1"), ("net.bridge.bridge-nf-call-iptables", "1"), ("net.ipv4.ip_nonlocal_bind", "1")] {
+    for (key, value) in
+        [("net.ipv4.ip_forward", "1"), ("net.bridge.bridge-nf-call-iptables", "1"), ("net.ipv4.ip_nonlocal_bind", "1")]
+    {
         assert_eq!(report["sysctls"][key]["running"], value, "{key}: {}", context());
     }
     assert_eq!(report["swaps"], Value::Array(vec![]), "{}", context());
@@ -184,7 +195,10 @@ fn a_control_plane_seed_converges_offline_up_to_its_first_network_fetch() {
     let converge = &report["converge"];
     let before_network = steps_before(&out.join(format!("nodes/{NODE}/etc/hlc/converge")), FIRST_NETWORK_STEP);
     for step in OFFLINE_STEPS {
-        assert!(before_network.iter().any(|s| s == step), "{step} runs before {FIRST_NETWORK_STEP}: {before_network:?}");
+        assert!(
+            before_network.iter().any(|s| s == step),
+            "{step} runs before {FIRST_NETWORK_STEP}: {before_network:?}"
+        );
     }
     assert_eq!(strings(&converge["steps_done"]), before_network, "{}", context());
     assert_eq!(converge["failed_step"], FIRST_NETWORK_STEP, "{}", context());
@@ -193,8 +207,11 @@ fn a_control_plane_seed_converges_offline_up_to_its_first_network_fetch() {
     let status = report["cloud_init"]["status_long"].as_str().unwrap_or_default();
     assert!(status.contains("status: error"), "cloud-init status: {status}");
     let errors = strings(&report["cloud_init"]["result"]["v1"]["errors"]);
-    assert!(!errors.is_empty() && errors.iter().all(|e| e.contains("scripts_user") || e.contains("scripts-user")), "only runcmd fails: {errors:?}");
-    assert_eq!(strings(&report["cloud_init"]["failed_modules"]), ["scripts_user"], "{}", context());
+    assert!(
+        !errors.is_empty() && errors.iter().all(|e| e.contains("scripts_user") || e.contains("scripts-user")),
+        "only runcmd fails: {errors:?}"
+    );
+    assert_eq!(strings(&report["cloud_init"]["failed_modules"]), ["scripts-user"], "{}", context());
 
     // Negative controls on the same disk: a review tree that differs from what was written, and a
     // seed for another MAC, must be reported.
