@@ -94,9 +94,12 @@ fn keepalived_and_haproxy_accept_their_configs() {
     }
     let config = read(&out, "nodes/cp2/etc/haproxy/haproxy.cfg");
     for (node, ip) in [("cp1", "172.16.5.11"), ("cp2", "172.16.5.12"), ("cp3", "172.16.5.13")] {
-        assert!(config.contains(&format!("server {node} {ip}:6443 check")), "{config}");
+        assert!(config.contains(&format!("server {node} {ip}:6443 check check-ssl verify none")), "{config}");
     }
     assert!(config.contains("bind *:8443"));
+    assert!(config.contains("option httpchk GET /healthz\n    http-check expect status 200\n"), "{config}");
+    let check = read(&out, "nodes/cp1/etc/keepalived/check_apiserver.sh");
+    assert!(check.contains("https://localhost:8443/healthz"), "keepalived must check haproxy: {check}");
     let priorities: Vec<String> = ["cp1", "cp2", "cp3"]
         .iter()
         .map(|n| {
@@ -109,6 +112,49 @@ fn keepalived_and_haproxy_accept_their_configs() {
         })
         .collect();
     assert_eq!(priorities, ["priority 101", "priority 100", "priority 99"]);
+}
+
+/// In a private network namespace, the control planes' addresses on loopback: cp1 a healthy
+/// apiserver (`/healthz` answers 200 over TLS), cp2 an unhealthy one (TLS, but 404), cp3 down.
+/// haproxy (check intervals shortened) must send every request to cp1 only, and keepalived's
+/// check script must pass while haproxy runs and fail once it is dead.
+const HAPROXY_HEALTH: &str = r#"
+set -eu
+config=$1 check=$2 work=$3
+cd "$work"
+ip link set lo up
+for a in 172.16.5.11 172.16.5.12 172.16.5.13; do ip addr add "$a/32" dev lo; done
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=apiserver -days 1 \
+    -keyout key.pem -out cert.pem 2>/dev/null
+mkdir healthy sick
+printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nok\n' > healthy/healthz
+printf 'HTTP/1.0 500 Internal Server Error\r\nContent-Type: text/plain\r\n\r\nunhealthy\n' > sick/healthz
+serve() { cd "$1" && exec openssl s_server -quiet -HTTP -accept "$2:6443" -cert ../cert.pem -key ../key.pem; }
+(serve healthy 172.16.5.11) >/dev/null 2>&1 &
+one=$!
+(serve sick 172.16.5.12) >/dev/null 2>&1 &
+two=$!
+trap 'kill $one $two 2>/dev/null; [ ! -f haproxy.pid ] || kill "$(cat haproxy.pid)" 2>/dev/null; true' EXIT
+sed 's/inter 10s downinter 5s/inter 100ms downinter 100ms/' "$config" > haproxy.cfg
+haproxy -f haproxy.cfg -p haproxy.pid
+sleep 2
+for i in 1 2 3 4 5 6; do sh "$check" || { echo "request $i through haproxy reached an unhealthy apiserver"; exit 1; }; done
+kill "$(cat haproxy.pid)" && rm haproxy.pid
+sleep 0.5
+if sh "$check"; then echo "the check passed with haproxy dead"; exit 1; fi
+echo healthy-only
+"#;
+
+#[test]
+fn haproxy_serves_only_healthy_apiservers_and_keepalived_checks_haproxy() {
+    let out = tree_of("fixtures/valid/keepalived-flannel.kdl");
+    let work = tempfile::tempdir().unwrap();
+    let config = out.join("nodes/cp1/etc/haproxy/haproxy.cfg").display().to_string();
+    let check = out.join("nodes/cp1/etc/keepalived/check_apiserver.sh").display().to_string();
+    assert!(read(&out, "nodes/cp1/etc/haproxy/haproxy.cfg").contains("inter 10s downinter 5s"));
+    let args = ["-n", "sh", "-c", HAPROXY_HEALTH, "sh", &config, &check, &work.path().display().to_string()];
+    let (ok, text) = run_tool("unshare", &args, &out);
+    assert!(ok && text.contains("healthy-only"), "{text}");
 }
 
 /// Every leaf key of `ours` has the same value in `dump`; returns the keys that differ.

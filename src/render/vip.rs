@@ -1,6 +1,7 @@
 //! The control-plane VIP on each control plane: a kube-vip static pod (ARP, leader election), or
-//! keepalived (VRRP, priority by node order, an apiserver health check) in front of haproxy
-//! (the endpoint port, balancing to every apiserver on 6443), as in the kubeadm HA guide.
+//! keepalived (VRRP, priority by node order, a health check through haproxy) in front of haproxy
+//! (the endpoint port, balancing to every apiserver on 6443 that answers `/healthz`), as in the
+//! kubeadm HA guide.
 
 use std::fmt::Write;
 
@@ -57,7 +58,7 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
                         }
                         KEEPALIVED => keepalived(lab, node),
                         CHECK_APISERVER => {
-                            return Ok(Product::File(format!("#!/bin/sh\n{header}{CHECK_SCRIPT}").into_bytes()))
+                            return Ok(Product::File(format!("#!/bin/sh\n{header}{}", check_script(lab)).into_bytes()))
                         }
                         _ => haproxy(lab),
                     };
@@ -87,7 +88,7 @@ fn kube_vip(lab: &Lab, node: &Node) -> Value {
         ("vip_arp", "true"),
         ("port", port.as_str()),
         ("vip_interface", node.primary_nic().name.value.as_str()),
-        ("vip_cidr", "32"),
+        ("vip_subnet", "32"),
         ("dns_mode", "first"),
         ("cp_enable", "true"),
         ("cp_namespace", "kube-system"),
@@ -138,9 +139,17 @@ spec:
         path: KUBECONFIG
 "#;
 
-const CHECK_SCRIPT: &str = r#"# keepalived lowers this node's priority while its apiserver is unhealthy.
-curl --silent --fail --insecure --max-time 2 https://localhost:6443/healthz -o /dev/null || exit 1
-"#;
+/// keepalived's check, as in the kubeadm HA guide: an apiserver's `/healthz` through this node's
+/// haproxy on the endpoint port, so the VIP leaves a node whose haproxy is dead (or sees no
+/// healthy apiserver), not only one whose own apiserver is.
+fn check_script(lab: &Lab) -> String {
+    let port = lab.network.vip.as_ref().expect("keepalived needs a VIP").port;
+    format!(
+        "# keepalived lowers this node's priority while haproxy on the endpoint port does not answer\n\
+         # with a healthy apiserver.\n\
+         curl --silent --fail --insecure --max-time 2 https://localhost:{port}/healthz -o /dev/null || exit 1\n"
+    )
+}
 
 fn keepalived(lab: &Lab, node: &Node) -> String {
     let vip = lab.network.vip.as_ref().expect("keepalived needs a VIP");
@@ -170,9 +179,11 @@ fn haproxy(lab: &Lab) -> String {
         "global\n    log stdout format raw local0\n    daemon\n\ndefaults\n    mode tcp\n    log global\n    option tcplog\n    option dontlognull\n    retries 1\n    timeout connect 5s\n    timeout client 35s\n    timeout server 35s\n    timeout check 10s\n\n",
     );
     writeln!(out, "frontend apiserver\n    bind *:{}\n    default_backend apiservers\n", vip.port).unwrap();
-    writeln!(out, "backend apiservers\n    option tcp-check\n    balance roundrobin\n    default-server inter 10s downinter 5s rise 2 fall 2").unwrap();
+    // As in the kubeadm HA guide: an apiserver is in service while `GET /healthz` over TLS answers
+    // 200 (a listening but unhealthy apiserver is taken out, which a TCP check would miss).
+    writeln!(out, "backend apiservers\n    option httpchk GET /healthz\n    http-check expect status 200\n    balance roundrobin\n    default-server inter 10s downinter 5s rise 2 fall 2").unwrap();
     for node in lab.control_planes() {
-        writeln!(out, "    server {} {}:6443 check", node.name.value, node.ip()).unwrap();
+        writeln!(out, "    server {} {}:6443 check check-ssl verify none", node.name.value, node.ip()).unwrap();
     }
     out
 }
