@@ -22,6 +22,9 @@ timeout="${HLC_VM_TIMEOUT:-900}"
 # converge's attempts per network fetch in the VM (HLC_FETCH_ATTEMPTS, handed to every process
 # through systemd.setenv): offline, every attempt fails, and the seed's back-off would add minutes.
 fetch_attempts="${HLC_VM_FETCH_ATTEMPTS:-2}"
+# Debian's python3 (python3-yaml comes with cloud-init), not one of a version manager's on PATH
+python=/usr/bin/python3
+[ -x "$python" ] || python=python3
 say() { printf 'boot-vm: %s\n' "$*" >&2; }
 now() { date +%s.%N; }
 
@@ -153,7 +156,7 @@ cidata() {
 
 # the MAC of the node's first NIC, from its network-config
 node_mac() {
-    python3 - "$1" <<'EOF'
+    "$python" - "$1" <<'EOF'
 import sys, yaml
 doc = yaml.safe_load(open(sys.argv[1]))
 for nic in doc["network"]["ethernets"].values():
@@ -231,7 +234,7 @@ boot() {
 # OUT/kubeconfig/…).
 inspect() {
     local work="$1" out="$2" node="$3"
-    python3 - "$work" "$out" "$node" "$image" <<'EOF'
+    "$python" - "$work" "$out" "$node" "$image" <<'EOF'
 import base64, gzip, hashlib, json, os, re, subprocess, sys
 import yaml
 
