@@ -226,6 +226,36 @@ fn values(out: &Path, release: &str) -> Value {
 }
 
 #[test]
+fn calico_takes_the_node_address_kubeadm_registered() {
+    let mut seen = 0;
+    for input in valid_documents() {
+        let out = built(&input).join("out");
+        if !out.join("cluster/helm-values/tigera-operator.yaml").exists() {
+            continue;
+        }
+        let network = values(&out, "tigera-operator")["installation"]["calicoNetwork"].clone();
+        let autodetection = serde_yaml::to_string(&network["nodeAddressAutodetectionV4"]).unwrap();
+        assert_eq!(autodetection, "kubernetes: NodeInternalIP\n", "{input}");
+        // ... which is the node IP, because the kubelet is told it.
+        for join in tree_files(&out, "kubeadm/join.yaml") {
+            let node = join.split('/').nth(1).unwrap();
+            let text = std::fs::read_to_string(out.join(&join)).unwrap();
+            let config = serde_yaml::Deserializer::from_str(&text)
+                .map(|d| <Value as serde::Deserialize>::deserialize(d).unwrap())
+                .find(|d| d["kind"] == "JoinConfiguration")
+                .unwrap();
+            let args = &config["nodeRegistration"]["kubeletExtraArgs"];
+            let node_ip = args.as_sequence().unwrap().iter().find(|a| a["name"] == "node-ip");
+            let netplan = std::fs::read_to_string(out.join(format!("nodes/{node}/nocloud/network-config"))).unwrap();
+            let ip = node_ip.unwrap_or_else(|| panic!("{input} {node}: no node-ip"))["value"].as_str().unwrap();
+            assert!(netplan.contains(&format!("- {ip}/")), "{input} {node}: node-ip {ip} is not its address");
+        }
+        seen += 1;
+    }
+    assert!(seen > 0, "no valid document uses Calico");
+}
+
+#[test]
 fn cni_pod_cidr_equals_kubeadm_pod_subnet() {
     let mut seen = BTreeSet::new();
     for input in valid_documents() {

@@ -52,6 +52,10 @@ fn calico(pods: &str, encapsulation: CalicoEncapsulation) -> serde_json::Value {
             "cni": {"type": "Calico", "ipam": {"type": "Calico"}},
             "calicoNetwork": {
                 "bgp": bgp,
+                // The node's address is the one kubeadm registered (the kubelet's `node-ip`), not
+                // the first address found: a control plane may hold the VIP on the same NIC,
+                // and a node may have several addresses.
+                "nodeAddressAutodetectionV4": {"kubernetes": "NodeInternalIP"},
                 "ipPools": [{
                     "name": "default-ipv4-ippool",
                     "cidr": pods,
