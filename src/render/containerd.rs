@@ -46,10 +46,12 @@ pub fn schema_version(containerd: (u32, u32)) -> u32 {
 
 /// The pause image kubeadm expects for a Kubernetes minor version.
 pub fn sandbox_image(minor: u32) -> &'static str {
-    if minor <= 33 {
-        "registry.k8s.io/pause:3.10"
-    } else {
-        "registry.k8s.io/pause:3.10.1"
+    // kubeadm's `PauseVersion` of each minor's pinned patch (what `kubeadm config images list`
+    // pre-pulls; tests/consumers.rs compares it for the built minor).
+    match minor {
+        ..=33 => "registry.k8s.io/pause:3.10",
+        34 | 35 => "registry.k8s.io/pause:3.10.1",
+        _ => "registry.k8s.io/pause:3.10.2",
     }
 }
 

@@ -108,7 +108,10 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
             [who] => (format!("kubeconfig/{who}.conf"), endpoint.clone(), spec.common_name.clone()),
             [node, component] => {
                 let node_ip = lab.nodes.iter().find(|n| n.name.value == *node).expect("spec from a node").ip();
-                let server = if *component == "kubelet" { endpoint.clone() } else { format!("https://{node_ip}:6443") };
+                // Every node kubeconfig hlc writes talks to its own node's apiserver, as kubeadm
+                // makes them: the first control plane's kubelet.conf too (kubeadm falls back to the
+                // local endpoint there; the VIP needs kube-vip, which that kubelet starts).
+                let server = format!("https://{node_ip}:6443");
                 (format!("nodes/{node}/etc/kubernetes/{component}.conf"), server, spec.common_name.clone())
             }
             _ => unreachable!("kubeconfig identities are kubeconfig/<who> or kubeconfig/<node>/<component>"),
@@ -116,15 +119,11 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
         let identity = state_id(&spec.name);
         let mut needs = vec![identity.clone(), state_id(CA), "cluster".to_string()];
         match parts.as_slice() {
-            // controller-manager and scheduler talk to their own node's apiserver.
-            [node, component] if *component != "kubelet" => {
+            // Node kubeconfigs talk to their own node's apiserver.
+            [node, _] => {
                 needs.push(node_source(node));
                 let node = lab.nodes.iter().find(|n| n.name.value == *node).expect("spec from a node");
                 needs.extend(crate::pki::spec::address_sources(node));
-            }
-            [node, _] => {
-                needs.push(node_source(node));
-                needs.extend(super::node_files::endpoint_sources(lab));
             }
             _ => needs.extend(super::node_files::endpoint_sources(lab)),
         }
