@@ -349,6 +349,26 @@ fn pools_ingress_and_osds_are_as_declared() {
                 ["node-role.kubernetes.io/control-plane", "node-role.kubernetes.io/storage"].into(),
                 "{input}"
             );
+            // Monitors and managers only where the OSDs are (not on a control plane without
+            // Ceph disks), by the host name the kubelet labels its node with (cloud-init's).
+            let ceph_hosts: BTreeSet<String> =
+                lab.nodes.iter().filter(|n| n.ceph_disks().next().is_some()).map(|n| n.name.value.clone()).collect();
+            for daemon in ["mon", "mgr"] {
+                let terms = &cluster["spec"]["placement"][daemon]["nodeAffinity"]
+                    ["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"];
+                let expected = serde_yaml::to_value(serde_json::json!([{"matchExpressions": [
+                    {"key": "kubernetes.io/hostname", "operator": "In", "values": ceph_hosts},
+                ]}]))
+                .unwrap();
+                assert_eq!(terms, &expected, "{input}: {daemon} placement");
+            }
+            for host in &ceph_hosts {
+                let meta: Value = serde_yaml::from_str(
+                    &std::fs::read_to_string(out.join(format!("nodes/{host}/nocloud/meta-data"))).unwrap(),
+                )
+                .unwrap();
+                assert_eq!(meta["local-hostname"].as_str(), Some(host.as_str()), "{input}");
+            }
         }
     }
 }

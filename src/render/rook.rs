@@ -1,5 +1,5 @@
 //! Rook-Ceph: the operator chart, the CephCluster (exactly the `use="ceph"` disks of each node,
-//! OSD memory limits from `osd-memory`), and the block pools, filesystems and object stores.
+//! OSD memory limits from `osd-memory`, monitors and managers on those nodes only), and the block pools, filesystems and object stores.
 
 use serde_json::{json, Value};
 
@@ -65,6 +65,14 @@ fn ceph_cluster(lab: &Lab, ceph: &Ceph) -> Value {
         .collect();
     let memory = ceph.osd_memory.value.to_quantity();
     let single = hosts.len() == 1;
+    // Monitors and managers run where the OSDs are, never on a control plane without Ceph disks:
+    // a small control plane already runs etcd, whose latency a monitor's disk writes would hurt.
+    let names: Vec<&str> = hosts.iter().filter_map(|h| h["name"].as_str()).collect();
+    let on_ceph_hosts = json!({"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+        "nodeSelectorTerms": [{"matchExpressions": [
+            {"key": "kubernetes.io/hostname", "operator": "In", "values": names},
+        ]}],
+    }}});
     json!({
         "apiVersion": "ceph.rook.io/v1",
         "kind": "CephCluster",
@@ -79,10 +87,14 @@ fn ceph_cluster(lab: &Lab, ceph: &Ceph) -> Value {
             "resources": {"osd": {"requests": {"memory": memory}, "limits": {"memory": memory}}},
             "storage": {"useAllNodes": false, "useAllDevices": false, "nodes": hosts},
             // Ceph disks may sit on control planes and storage nodes: tolerate their taints.
-            "placement": {"all": {"tolerations": [
-                {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"},
-                {"key": "node-role.kubernetes.io/storage", "operator": "Exists", "effect": "NoSchedule"},
-            ]}},
+            "placement": {
+                "all": {"tolerations": [
+                    {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"},
+                    {"key": "node-role.kubernetes.io/storage", "operator": "Exists", "effect": "NoSchedule"},
+                ]},
+                "mon": on_ceph_hosts,
+                "mgr": on_ceph_hosts,
+            },
         },
     })
 }
