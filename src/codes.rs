@@ -71,6 +71,8 @@ codes! {
     RangeOrder = "hlc::net::range-order", Error, "an address range starts after it ends";
     OsDisk = "hlc::disk::os", Error, "a node has more than one `use=\"os\"` disk";
     DiskMount = "hlc::disk::mount", Error, "`mount=`/`fs=` missing on a data disk or given on another kind";
+    UnstableDiskPath = "hlc::disk::unstable-path", Warning, "a data or Ceph disk named `/dev/sdX`, a name that can change between boots";
+    NoAccess = "hlc::access::none", Warning, "no `access` users: nobody can log in to the nodes";
     CiliumLbNeedsCiliumCni = "hlc::lb::needs-cilium-cni", Error, "`load-balancer \"cilium\"` needs `cni \"cilium\"`";
     CiliumLbNeedsKubeProxyReplacement = "hlc::lb::needs-kube-proxy-replacement", Error, "Cilium's L2 announcements need `kube-proxy-replacement=#true`";
     BgpPeer = "hlc::lb::bgp-peer", Error, "BGP mode without a `peer`, or a `peer` outside BGP mode";

@@ -116,16 +116,45 @@ fn a_pool_inside_the_service_network_overlaps_it() {
 fn dns_servers_may_lie_outside_the_lan_and_other_addresses_may_not() {
     let text = std::fs::read_to_string(root().join("fixtures/valid/single-node.kdl")).unwrap();
     let lan = "gateway=\"10.0.10.1\"";
-    assert_eq!(codes_of(&text.replace(lan, "gateway=\"10.0.10.1\" dns=\"1.1.1.1\"")), Vec::<&str>::new());
+    // (single-node.kdl has no `access`: its warning is the only finding.)
+    assert_eq!(codes_of(&text.replace(lan, "gateway=\"10.0.10.1\" dns=\"1.1.1.1\"")), ["hlc::access::none"]);
     // The gateway, a node IP and the VIP must still be in the LAN.
     let codes = codes_of(&text.replace(lan, "gateway=\"10.0.11.1\" dns=\"1.1.1.1\""));
-    assert_eq!(codes, ["hlc::net::outside-lan"]);
+    assert_eq!(codes, ["hlc::access::none", "hlc::net::outside-lan"]);
     let codes = codes_of(&text.replace("ip=\"10.0.10.10\"", "ip=\"10.0.11.10\""));
-    assert_eq!(codes, ["hlc::net::outside-lan"]);
+    assert_eq!(codes, ["hlc::access::none", "hlc::net::outside-lan"]);
     // Inside the LAN a DNS server is a host like any other: not the network address, not leased.
     let codes = codes_of(&text.replace(lan, "gateway=\"10.0.10.1\" dns=\"10.0.10.0\""));
-    assert_eq!(codes, ["hlc::net::reserved-address"]);
+    assert_eq!(codes, ["hlc::access::none", "hlc::net::reserved-address"]);
     let dhcp = "gateway=\"10.0.10.1\" dns=\"10.0.10.210\"\n    dhcp range=\"10.0.10.200-10.0.10.249\"";
     let codes = codes_of(&text.replace(lan, dhcp));
     assert!(codes.contains(&"hlc::net::in-dhcp-range"), "{codes:?}");
+}
+
+#[test]
+fn no_access_and_unstable_disk_names_warn_but_build() {
+    // keepalived-flannel.kdl has no `access` and a data disk /dev/sdb.
+    let fixture = "fixtures/valid/keepalived-flannel.kdl";
+    let run = hlc(&["--message-format", "json", "check", fixture]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let codes: Vec<String> = run
+        .stdout
+        .lines()
+        .chain(run.stderr.lines())
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(codes, ["hlc::access::none", "hlc::disk::unstable-path"]);
+    assert_eq!(hlc(&["check", "--deny-warnings", fixture]).status, 1);
+    assert!(crate::support::built(fixture).join("out/hlc.lock").is_file());
+    // Stable names and an `access` user: nothing to say.
+    let text = std::fs::read_to_string(root().join(fixture)).unwrap().replace("/dev/sdb", "/dev/disk/by-id/ata-HDD_1")
+        + "access {\n    user \"ops\" ssh-key=\"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH0v3xPq0sQdbZ5Zk8m8e1K1o2eSx0cYk3nUJ0gQxk9D ops@laptop\"\n}\n";
+    assert_eq!(codes_of(&text), Vec::<&str>::new());
+    // The OS disk is the installer's target: /dev/sda is fine there.
+    assert!(codes_of(&text.replace(
+        "disk \"/dev/disk/by-id/ata-HDD_1\"",
+        "disk \"/dev/sda\" use=\"os\"\n    disk \"/dev/disk/by-id/ata-HDD_1\""
+    ))
+    .is_empty());
 }

@@ -1,5 +1,6 @@
 //! Cluster shape: at least one control plane, an odd number of them, a VIP when there are
-//! several; and each node's disks (one OS disk, mount points exactly on data disks).
+//! several; and each node's disks (one OS disk, mount points exactly on data disks, data and Ceph
+//! disks by a stable name).
 
 use crate::codes::Code;
 use crate::diagnostic::Diagnostic;
@@ -68,6 +69,7 @@ fn disks(node: &crate::model::Node, out: &mut Vec<Diagnostic>) {
         );
     }
     for disk in &node.disks {
+        unstable_path(disk, out);
         let is_data = disk.usage == DiskUse::Data;
         if is_data && disk.mount.is_none() {
             out.push(
@@ -93,4 +95,30 @@ fn disks(node: &crate::model::Node, out: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// `/dev/sdX` names follow probe order, which can change between boots (a USB stick, a new
+/// controller): a data or Ceph disk must not be found by it. The OS disk is only the installer's
+/// target, chosen before any of that matters.
+fn unstable_path(disk: &crate::model::Disk, out: &mut Vec<Diagnostic>) {
+    if !matches!(disk.usage, DiskUse::Data | DiskUse::Ceph) {
+        return;
+    }
+    let Some(name) = disk.path.value.strip_prefix("/dev/sd") else { return };
+    let letters = name.trim_end_matches(|c: char| c.is_ascii_digit());
+    if letters.is_empty() || !letters.bytes().all(|b| b.is_ascii_lowercase()) {
+        return;
+    }
+    let what = if disk.usage == DiskUse::Ceph { "Ceph" } else { "data" };
+    out.push(
+        Diagnostic::new(
+            Code::UnstableDiskPath,
+            disk.path.span,
+            format!("{what} disk {} is named by probe order, which can change between boots", disk.path.value),
+            "may name another disk after a reboot",
+        )
+        .with_help(
+            "use the disk's stable name from `ls -l /dev/disk/by-id/` on the node, e.g. \"/dev/disk/by-id/ata-<model>_<serial>\"",
+        ),
+    );
 }

@@ -34,11 +34,18 @@ load-balancer "metallb" {
 
 CEPH_NODES = '''node "s1" hardware="mini" {
     nic "eth0" mac="02:00:00:00:00:31" ip="192.168.1.31"
-    disk "/dev/sdb" use="ceph"
+    disk "/dev/disk/by-id/ata-SSD_S1" use="ceph"
 }
 node "s2" hardware="mini" {
     nic "eth0" mac="02:00:00:00:00:32" ip="192.168.1.32"
-    disk "/dev/sdb" use="ceph"
+    disk "/dev/disk/by-id/ata-SSD_S2" use="ceph"
+}
+'''
+
+# Appended last to every fixture but access-none, so that none warns about it by accident.
+ACCESS = '''
+access {
+    user "ops" ssh-key="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIH0v3xPq0sQdbZ5Zk8m8e1K1o2eSx0cYk3nUJ0gQxk9D ops@laptop"
 }
 '''
 
@@ -81,7 +88,9 @@ FIXTURES = {
     "net-cidr-overlap": ("the service network inside the pod network", [('    vip "192.168.1.10"', '    pods "10.0.0.0/8"\n    services "10.96.0.0/12"\n    vip "192.168.1.10"')]),
     "net-range-order": ("a pool written backwards", [('"192.168.1.50-192.168.1.79"', '"192.168.1.79-192.168.1.50"')]),
     "disk-os": ("two OS disks on one node", [('    disk "/dev/sda" use="os"\n}\nnode "w1"', '    disk "/dev/sda" use="os"\n    disk "/dev/sdb" use="os"\n}\nnode "w1"')]),
-    "disk-mount": ("a data disk without mount= and a Ceph disk with one", [('    disk "/dev/sda" use="os"\n}\n\nload', '    disk "/dev/sda" use="os"\n    disk "/dev/sdb" use="data"\n    disk "/dev/sdc" use="ceph" mount="/mnt/ceph"\n}\n\nload')]),
+    "disk-mount": ("a data disk without mount= and a Ceph disk with one", [('    disk "/dev/sda" use="os"\n}\n\nload', '    disk "/dev/sda" use="os"\n    disk "/dev/disk/by-id/ata-HDD_W1" use="data"\n    disk "/dev/disk/by-id/ata-SSD_W1" use="ceph" mount="/mnt/ceph"\n}\n\nload')]),
+    "disk-unstable-path": ("a data disk and a Ceph disk named by probe order (warnings)", [('    disk "/dev/sda" use="os"\n}\n\nload', '    disk "/dev/sda" use="os"\n    disk "/dev/sdb" use="data" mount="/srv/data"\n    disk "/dev/sdc" use="ceph"\n}\n\nload')]),
+    "access-none": ("no access block, so nobody can log in to the nodes (a warning)", []),
     "lb-needs-cilium-cni": ("Cilium LB IPAM on Calico", [('load-balancer "metallb"', 'load-balancer "cilium"'), ('', 'cni "calico"\n')]),
     "lb-needs-kube-proxy-replacement": ("Cilium L2 announcements while kube-proxy still runs", [('load-balancer "metallb"', 'load-balancer "cilium"'), ('', 'cni "cilium"\n')]),
     "lb-bgp-peer": ("BGP mode without a peer", [('load-balancer "metallb" {', 'load-balancer "metallb" mode="bgp" {')]),
@@ -94,7 +103,7 @@ FIXTURES = {
     "ceph-mons": ("an even monitor count", [('', CEPH_NODES + 'storage {\n    ceph {\n        block-pool "rbd" replicas=2\n        mons 2\n    }\n}\n')]),
     "ceph-osd-memory": ("OSD memory limits above a node's memory", [('', CEPH_NODES + 'storage {\n    ceph {\n        block-pool "rbd" replicas=2\n        osd-memory "24GiB"\n    }\n}\n')]),
     "nfs-server": ("an NFS server that is no node and no IP", [('', 'storage {\n    nfs "backup" server="nas9" path="/tank"\n}\n')]),
-    "nfs-path": ("an NFS export outside the node's data mounts", [('    disk "/dev/sda" use="os"\n}\n\nload', '    disk "/dev/sda" use="os"\n    disk "/dev/sdb" use="data" mount="/srv/data"\n}\n\nload'), ('', 'storage {\n    nfs "backup" server="w1" path="/home/k8s"\n}\n')]),
+    "nfs-path": ("an NFS export outside the node's data mounts", [('    disk "/dev/sda" use="os"\n}\n\nload', '    disk "/dev/sda" use="os"\n    disk "/dev/disk/by-id/ata-HDD_W1" use="data" mount="/srv/data"\n}\n\nload'), ('', 'storage {\n    nfs "backup" server="w1" path="/home/k8s"\n}\n')]),
     "storage-default-class": ("two default storage classes", [('', 'storage {\n    nfs "a" server="192.168.1.5" path="/a" default=#true\n    nfs "b" server="192.168.1.5" path="/b" default=#true\n}\n')]),
     "auth-unknown-role": ("a grant of a role that does not exist", [('', 'auth {\n    oidc issuer="https://sso.example.com" client-id="k8s"\n    grant "veiw" group="devs"\n}\n')]),
     "auth-issuer": ("a plain-http OIDC issuer", [('', 'auth {\n    oidc issuer="http://sso.example.com" client-id="k8s"\n}\n')]),
@@ -111,6 +120,8 @@ def build(name, why, edits):
         else:
             assert old in text, f"{name}: {old!r} not in base"
             text = text.replace(old, new, 1)
+    if name != "access-none":
+        text += ACCESS
     return f"// Invalid on purpose: {why}.\n// Must report hlc::{name.replace('-', '::', 1)}.\n" + text
 
 
