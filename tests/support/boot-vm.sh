@@ -515,7 +515,7 @@ EOF
 
 case "${1:-}" in
 --image)
-    build_image
+    build_image >&2 # its tools talk on stdout; stdout is the report
     echo "$image"
     ;;
 --inspect)
@@ -534,7 +534,7 @@ case "${1:-}" in
     work="${3:-$(mktemp -d "${TMPDIR:-/tmp}/hlc-vm.XXXXXX")}"
     mkdir -p "$work"
     work="$(realpath "$work")"
-    build_image
+    build_image >&2 # its tools talk on stdout; stdout is the report
     status=0
     boot "$out" "$node" "$work" || status=3
     inspect "$work" "$out" "$node"
