@@ -441,6 +441,58 @@ fn bootstrap_scripts_pass_shellcheck() {
     }
 }
 
+/// Runs `bootstrap/install.sh` of `input` with stand-ins for kubectl, helm and flux that log their
+/// arguments; `secret` says whether `kubectl get secret flux-system` finds it. Returns the exit
+/// status and the log.
+fn run_install(input: &str, secret: bool) -> (bool, Vec<String>, String) {
+    let out = built(input).join("out");
+    let stubs = tempfile::tempdir().unwrap();
+    let log = stubs.path().join("calls.log");
+    for tool in ["kubectl", "helm", "flux"] {
+        let script = format!(
+            "#!/bin/sh\necho \"{tool} $*\" >> '{}'\ncase \"$*\" in *'get secret flux-system'*) exit {} ;; esac\nexit 0\n",
+            log.display(),
+            if secret { 0 } else { 1 }
+        );
+        std::fs::write(stubs.path().join(tool), script).unwrap();
+        std::fs::set_permissions(stubs.path().join(tool), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let output = std::process::Command::new("sh")
+        .arg(out.join("bootstrap/install.sh"))
+        .env("PATH", format!("{}:/usr/bin:/bin", stubs.path().display()))
+        .env("KUBECONFIG", "/dev/null")
+        .output()
+        .unwrap();
+    let calls = std::fs::read_to_string(&log).unwrap_or_default().lines().map(String::from).collect();
+    (output.status.success(), calls, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn install_sh_asks_for_the_git_secret_only_over_ssh_and_after_flux_install() {
+    let position = |calls: &[String], prefix: &str| calls.iter().position(|c| c.starts_with(prefix));
+    // https (the root example): no Secret is mentioned or looked up; the sync objects follow flux install.
+    let text = std::fs::read_to_string(built("homelab.kdl").join("out/bootstrap/install.sh")).unwrap();
+    assert!(!text.contains("secret"), "{text}");
+    let (ok, calls, stderr) = run_install("homelab.kdl", false);
+    assert!(ok, "{stderr}");
+    let install = position(&calls, "flux install").unwrap();
+    assert!(position(&calls, "kubectl apply -k flux/").unwrap() > install, "{calls:#?}");
+    // ssh (cilium.kdl): after flux install has made the namespace, a missing Secret stops the
+    // script with the command that creates it, before the sync objects; once it exists, they apply.
+    let (ok, calls, stderr) = run_install("fixtures/valid/cilium.kdl", false);
+    assert!(!ok, "{calls:#?}");
+    let install = position(&calls, "flux install").unwrap();
+    assert_eq!(position(&calls, "kubectl --namespace flux-system get secret flux-system"), Some(install + 1));
+    assert_eq!(position(&calls, "kubectl apply -k"), None, "{calls:#?}");
+    assert!(
+        stderr.contains("flux create secret git flux-system --url=ssh://git@git.example.net/home/fleet.git"),
+        "{stderr}"
+    );
+    let (ok, calls, stderr) = run_install("fixtures/valid/cilium.kdl", true);
+    assert!(ok, "{stderr}");
+    assert!(position(&calls, "kubectl apply -k flux/").unwrap() > position(&calls, "flux install").unwrap());
+}
+
 #[test]
 fn the_root_examples_layers_depend_as_documented() {
     // The dependency table of README.md, for the root example.

@@ -103,13 +103,22 @@ fn script(lab: &Lab, provenance: &str) -> String {
     if let Some(gitops) = &lab.gitops {
         writeln!(out, "\n# Flux: the controllers, then the sync objects for {} ({}).", gitops.url.value, gitops.branch)
             .unwrap();
-        writeln!(
-            out,
-            "# A private repository needs its credentials first: flux create secret git flux-system --url={}",
-            gitops.url.value
-        )
-        .unwrap();
         writeln!(out, "flux install --version={FLUX_VERSION}").unwrap();
+        if super::flux::needs_git_secret(gitops) {
+            // The Secret lives in the namespace `flux install` has just made; without it the
+            // GitRepository cannot pull, so stop and say how to make it (this script re-runs safely).
+            let url = &gitops.url.value;
+            writeln!(out, "# Over ssh the GitRepository reads its deploy key from the Secret flux-system.").unwrap();
+            writeln!(out, "if ! kubectl --namespace flux-system get secret flux-system >/dev/null 2>&1; then").unwrap();
+            writeln!(out, "    echo \"install.sh: create the Git credentials, then run install.sh again:\" >&2")
+                .unwrap();
+            writeln!(
+                out,
+                "    echo \"  flux create secret git flux-system --url={url} --private-key-file=<the deploy key>\" >&2"
+            )
+            .unwrap();
+            writeln!(out, "    exit 1\nfi").unwrap();
+        }
         writeln!(out, "kubectl apply -k flux/{}/flux-system", gitops.path).unwrap();
     }
     out

@@ -65,11 +65,17 @@ fn layer_kustomization(gitops: &GitOps, component: &Component) -> Value {
     json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "metadata": metadata(component.layer, Some(FLUX_NAMESPACE)), "spec": spec})
 }
 
-/// A public https repository needs no credentials; an ssh one needs the `flux-system` Secret
-/// (`flux create secret git`, see bootstrap/install.sh).
+/// Whether the GitRepository authenticates with the `flux-system` Secret: over ssh. A public
+/// https repository needs no credentials.
+pub fn needs_git_secret(gitops: &GitOps) -> bool {
+    gitops.url.value.starts_with("ssh://")
+}
+
+/// The sync source; over ssh with the `flux-system` Secret (`flux create secret git`, see
+/// bootstrap/install.sh).
 fn git_repository_spec(gitops: &GitOps) -> Value {
     let mut spec = json!({"interval": "1m0s", "ref": {"branch": gitops.branch}, "url": gitops.url.value});
-    if gitops.url.value.starts_with("ssh://") {
+    if needs_git_secret(gitops) {
         spec["secretRef"] = json!({"name": FLUX_NAMESPACE});
     }
     spec
