@@ -70,10 +70,8 @@ impl Hierarchy {
         if self.joliet {
             format!("{name};1")
         } else {
-            let upper: String = name
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
-                .collect();
+            let upper: String =
+                name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
             format!("{upper}.;1")
         }
     }

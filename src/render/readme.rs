@@ -174,7 +174,10 @@ fn provisioning(lab: &Lab, out: &mut String) {
         lines.extend([
             String::new(),
             format!("Flux: commit the contents of `flux/` at the root of {} (branch", gitops.url.value),
-            format!("`{}`), so that `{}/` exists there, before running `bootstrap/install.sh`.", gitops.branch, gitops.path),
+            format!(
+                "`{}`), so that `{}/` exists there, before running `bootstrap/install.sh`.",
+                gitops.branch, gitops.path
+            ),
         ]);
     }
     if let Some(range) = &lab.network.dhcp {
