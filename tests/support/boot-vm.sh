@@ -141,6 +141,15 @@ key="$(printf '%s\n' "$recipe_version" "$mirror" "${packages[@]}" "$report_scrip
     "$(declare -f build_image)" | sha256sum | cut -c1-12)"
 image="$cache/debian-12-$key"
 
+# build_image under a lock: concurrent runs (CI and a developer) build one image, never two at once
+locked_build_image() {
+    mkdir -p "$cache"
+    (
+        flock 9
+        build_image
+    ) 9>"$cache/.lock"
+}
+
 # the node's cidata image: OUT/nodes/NODE/media/cidata.iso when hlc wrote one, else built here.
 cidata() {
     local out="$1" node="$2" work="$3"
@@ -515,7 +524,7 @@ EOF
 
 case "${1:-}" in
 --image)
-    build_image >&2 # its tools talk on stdout; stdout is the report
+    locked_build_image >&2 # its tools talk on stdout; stdout is the report
     echo "$image"
     ;;
 --inspect)
@@ -534,7 +543,7 @@ case "${1:-}" in
     work="${3:-$(mktemp -d "${TMPDIR:-/tmp}/hlc-vm.XXXXXX")}"
     mkdir -p "$work"
     work="$(realpath "$work")"
-    build_image >&2 # its tools talk on stdout; stdout is the report
+    locked_build_image >&2 # its tools talk on stdout; stdout is the report
     status=0
     boot "$out" "$node" "$work" || status=3
     inspect "$work" "$out" "$node"
