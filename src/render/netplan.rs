@@ -28,6 +28,9 @@ struct Ethernet {
     #[serde(rename = "set-name")]
     set_name: String,
     dhcp4: bool,
+    /// No SLAAC addresses from a LAN's IPv6 router advertisements: the plan is IPv4 only.
+    #[serde(rename = "accept-ra")]
+    accept_ra: bool,
     addresses: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     routes: Vec<Route>,
@@ -81,6 +84,7 @@ fn network_config(lab: &Lab, node: &Node) -> NetworkConfig {
                 matches: Match { macaddress: nic.mac.value.to_string() },
                 set_name: nic.name.value.clone(),
                 dhcp4: false,
+                accept_ra: false,
                 addresses: vec![format!("{}/{}", nic.ip.value, net.lan.prefix_len())],
                 // Only the first NIC carries the default route.
                 routes: if index == 0 {
