@@ -159,12 +159,17 @@ fn edit_singleton(lab: &mut Lab, id: &str) -> bool {
                         CalicoEncapsulation::Vxlan
                     },
                 },
-                CniKind::Flannel { .. } => CniKind::Flannel { backend: FlannelBackend::HostGw },
-                CniKind::Cilium { kube_proxy_replacement } => CniKind::Cilium { kube_proxy_replacement },
+                CniKind::Flannel { backend } => CniKind::Flannel {
+                    backend: if backend == FlannelBackend::HostGw {
+                        FlannelBackend::Wireguard
+                    } else {
+                        FlannelBackend::HostGw
+                    },
+                },
+                CniKind::Cilium { kube_proxy_replacement } => {
+                    CniKind::Cilium { kube_proxy_replacement: !kube_proxy_replacement }
+                }
             };
-            if let CniKind::Flannel { backend } = &mut lab.cni.kind {
-                *backend = FlannelBackend::Wireguard;
-            }
         }
         "kube-proxy" => {
             if let Some(proxy) = &mut lab.kube_proxy {

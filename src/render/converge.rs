@@ -98,7 +98,7 @@ fn array<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
 
 /// The node's facts, as shell variables the library reads.
 fn facts(lab: &Lab, node: &Node) -> Vec<(&'static str, String)> {
-    use super::kubeadm::{config_target, join_target, TOKEN_FILE};
+    use super::kubeadm::{config_target, INIT_TARGET, JOIN_TARGET, TOKEN_FILE};
     let (host, port) = lab.control_plane_endpoint();
     let init_node = lab.control_planes().next().map_or(String::new(), |n| n.name.value.clone());
     let others = lab.control_planes().filter(|n| n.name.value != node.name.value).map(|n| format!("{}:6443", n.ip()));
@@ -120,8 +120,8 @@ fn facts(lab: &Lab, node: &Node) -> Vec<(&'static str, String)> {
         ("OTHER_CONTROL_PLANES", array(others)),
         ("KUBERNETES_VERSION", quote(&format!("1.{}.{}", version.minor, version.patch.unwrap_or(0)))),
         ("TOKEN_FILE", quote(TOKEN_FILE)),
-        ("INIT_CONFIG", quote("/etc/kubernetes/hlc/init.yaml")),
-        ("JOIN_CONFIG", quote(&join_target())),
+        ("INIT_CONFIG", quote(INIT_TARGET)),
+        ("JOIN_CONFIG", quote(JOIN_TARGET)),
         ("KUBEADM_CONFIG", quote(&config_target(lab, node))),
         ("MODULES", array(super::host::modules(lab))),
         ("SYSCTL_FILE", quote(super::host::SYSCTL)),

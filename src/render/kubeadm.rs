@@ -34,12 +34,6 @@ pub fn config_target(lab: &Lab, node: &Node) -> String {
     if is_init_node(lab, node) { INIT_TARGET } else { JOIN_TARGET }.to_string()
 }
 
-/// The on-node path of the node's join config (the first control plane has one too: re-imaged
-/// while the cluster runs, it joins instead of initialising a second cluster).
-pub fn join_target() -> String {
-    JOIN_TARGET.to_string()
-}
-
 /// Every kubeadm config of the node, by on-node path: the first control plane has both.
 pub fn config_targets(lab: &Lab, node: &Node) -> Vec<&'static str> {
     if is_init_node(lab, node) {

@@ -97,29 +97,37 @@ pub fn fat_image(files: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
     Ok(disk.into_inner())
 }
 
-fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &Node) {
-    let path = format!("{}/rpi-boot/README.md", media_dir(node));
+/// A public file made from the node's name alone (and the provenance header).
+fn node_file(
+    plan: &mut PlanBuilder<'static>,
+    node: &Node,
+    path: String,
+    make: fn(&str, &str) -> Result<Vec<u8>, String>,
+) {
     let name = node.name.value.clone();
     plan.step(Step {
         id: path.clone(),
         output: output(&path, false),
         needs: vec![node_source(node)],
-        produce: Box::new(move |_, inputs| {
-            let text = format!(
-                "<!-- {} -->\n# Raspberry Pi boot partition of {name}\n\n\
-                 For Ubuntu Server's preinstalled Raspberry Pi images (22.04, 24.04): after writing the\n\
-                 image to the SD card or SSD, mount its first partition (FAT, label `system-boot`; on the\n\
-                 running system `/boot/firmware`) and copy `user-data`, `meta-data` and `network-config`\n\
-                 from this directory over the files of the same names there. Then append, on the same\n\
-                 single line of `cmdline.txt` in that partition:\n\n    {PI_CMDLINE}\n\n\
-                 so the kernel boots with the memory cgroup Kubernetes needs. (If you skip that, the node's\n\
-                 converge adds it and reboots once before joining.)\n\n\
-                 Any other image with cloud-init (Debian's, Raspberry Pi OS): write `../cidata.img` to a\n\
-                 USB stick and leave it plugged in at first boot; cloud-init finds the `CIDATA` label.\n",
-                inputs.provenance()
-            );
-            Ok(Product::File(text.into_bytes()))
-        }),
+        produce: Box::new(move |_, inputs| make(&name, &inputs.provenance()).map(Product::File)),
+    });
+}
+
+fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &Node) {
+    node_file(plan, node, format!("{}/rpi-boot/README.md", media_dir(node)), |name, provenance| {
+        Ok(format!(
+            "<!-- {provenance} -->\n# Raspberry Pi boot partition of {name}\n\n\
+             For Ubuntu Server's preinstalled Raspberry Pi images (22.04, 24.04): after writing the\n\
+             image to the SD card or SSD, mount its first partition (FAT, label `system-boot`; on the\n\
+             running system `/boot/firmware`) and copy `user-data`, `meta-data` and `network-config`\n\
+             from this directory over the files of the same names there. Then append, on the same\n\
+             single line of `cmdline.txt` in that partition:\n\n    {PI_CMDLINE}\n\n\
+             so the kernel boots with the memory cgroup Kubernetes needs. (If you skip that, the node's\n\
+             converge adds it and reboots once before joining.)\n\n\
+             Any other image with cloud-init (Debian's, Raspberry Pi OS): write `../cidata.img` to a\n\
+             USB stick and leave it plugged in at first boot; cloud-init finds the `CIDATA` label.\n"
+        )
+        .into_bytes())
     });
 }
 
@@ -144,16 +152,9 @@ fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &Node) {
             super::yaml::cloud_config(&inputs.provenance(), &config).map(Product::File)
         }),
     });
-    let path = format!("{dir}/meta-data");
-    let name = node.name.value.clone();
-    plan.step(Step {
-        id: path.clone(),
-        output: output(&path, false),
-        needs: vec![node_source(node)],
-        produce: Box::new(move |_, inputs| {
-            let meta = serde_json::json!({"instance-id": format!("{name}-autoinstall"), "local-hostname": name});
-            super::yaml::document(&inputs.provenance(), &meta).map(Product::File)
-        }),
+    node_file(plan, node, format!("{dir}/meta-data"), |name, provenance| {
+        let meta = serde_json::json!({"instance-id": format!("{name}-autoinstall"), "local-hostname": name});
+        super::yaml::document(provenance, &meta)
     });
 }
 
