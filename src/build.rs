@@ -60,8 +60,36 @@ pub fn render_tree_with(
             (file.path, TreeFile { bytes, mode, secret: file.secret })
         })
         .collect();
-    let lock = finish_tree(&mut tree, blake3::hash(source.text.as_bytes()).to_hex().to_string());
+    let lock = finish_lock(lab, source, &mut tree);
     Ok((tree, lock))
+}
+
+/// The lock of a finished tree: its files (with `.gitignore` added), the CA fingerprints, and
+/// the baseline a later build plans against (nodes, certificates).
+pub fn finish_lock(lab: &Lab, source: &Source, tree: &mut Tree) -> Lock {
+    let mut lock = finish_tree(tree, blake3::hash(source.text.as_bytes()).to_hex().to_string());
+    lock.nodes = crate::lifecycle::baseline::node_records(lab, &lock);
+    lock.certificates = crate::lifecycle::baseline::certificate_records(tree);
+    lock
+}
+
+/// Renders the tree and adds the change plan against `previous` (the tree at `out`, if any) as
+/// `PLAN.md`.
+pub fn render_tree_planned(
+    lab: &Lab,
+    source: &Source,
+    state: &StateDir,
+    clock: Clock,
+    out: &Path,
+) -> Result<(Tree, Lock, crate::lifecycle::ChangePlan), BuildError> {
+    use crate::lifecycle::report::{attach, PLAN_FILE};
+    let (mut tree, lock) = render_tree(lab, source, state, clock)?;
+    let previous = crate::write::current_lock(out);
+    let previous_plan =
+        previous.as_ref().and_then(|p| p.entry(PLAN_FILE)).and_then(|_| std::fs::read(out.join(PLAN_FILE)).ok());
+    let plan = attach(&mut tree, &lock, previous.as_ref(), previous_plan);
+    let lock = finish_lock(lab, source, &mut tree);
+    Ok((tree, lock, plan))
 }
 
 /// Opens the state directory, mapping errors to the path.

@@ -41,6 +41,10 @@ pub enum Command {
         /// Fail on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        /// The output tree whose `hlc.lock` is the previous build, which a version change is
+        /// judged against (default: `out/` beside FILE).
+        #[arg(short, long)]
+        out: Option<PathBuf>,
     },
     /// Rewrite a homelab.kdl in canonical layout, keeping comments.
     Fmt {
@@ -161,7 +165,9 @@ pub fn run(cli: Cli) -> Outcome {
     JSON_ON_STDERR.store(prints_to_stdout, Ordering::Relaxed);
     SHOW_ADVICE.store(cli.advice || matches!(cli.command, Command::Check { .. }), Ordering::Relaxed);
     match cli.command {
-        Command::Check { ref file, deny_warnings } => check(file, cli.message_format, deny_warnings),
+        Command::Check { ref file, deny_warnings, ref out } => {
+            check(file, out.as_deref(), cli.message_format, deny_warnings)
+        }
         Command::Fmt { ref file, check } => fmt(file, cli.message_format, check),
         Command::Init { ref dir } => init(dir.as_deref().unwrap_or(Path::new("."))),
         Command::Build { ref file, ref paths } => crate::commands::build(file, paths, cli.message_format),
@@ -249,10 +255,23 @@ pub fn summary(diagnostics: &[Diagnostic]) -> String {
     )
 }
 
-fn check(file: &Path, format: MessageFormat, deny_warnings: bool) -> Outcome {
-    match front_end(file, format, deny_warnings) {
-        Ok(_) => Outcome::Ok,
-        Err(outcome) => outcome,
+fn check(file: &Path, out: Option<&Path>, format: MessageFormat, deny_warnings: bool) -> Outcome {
+    let (source, checked) = match front_end(file, format, deny_warnings) {
+        Ok(result) => result,
+        Err(outcome) => return outcome,
+    };
+    let lab = checked.lab.expect("no errors means a model");
+    let out = out.map_or_else(|| crate::build::default_out(file), Path::to_path_buf);
+    let previous = crate::write::current_lock(&out);
+    let diagnostics = crate::commands::against_previous_build(&lab, previous.as_ref());
+    report(&diagnostics, &source, format);
+    let fails = |d: &Diagnostic| {
+        d.severity == miette::Severity::Error || (deny_warnings && d.severity == miette::Severity::Warning)
+    };
+    if diagnostics.iter().any(fails) {
+        Outcome::Diagnostics
+    } else {
+        Outcome::Ok
     }
 }
 

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::build::{default_out, default_state, open_state, render_tree, BuildError};
+use crate::build::{default_out, default_state, open_state, render_tree_planned, BuildError};
 use crate::cli::{environment_error, front_end, GraphFormat, MessageFormat, Outcome, TreePaths};
 use crate::clock::Clock;
 use crate::model::Lab;
@@ -26,9 +26,15 @@ fn render(
     format: MessageFormat,
     read_only: bool,
     new_pki: bool,
-) -> Result<(Source, Lab, Tree, Lock), Outcome> {
+) -> Result<Rendered, Outcome> {
     let (source, checked) = crate::cli::front_end(file, format, false)?;
     let lab = checked.lab.expect("no errors means a model");
+    let previous = current_lock(out);
+    let against_previous = against_previous_build(&lab, previous.as_ref());
+    crate::cli::report(&against_previous, &source, format);
+    if against_previous.iter().any(|d| d.severity == miette::Severity::Error) {
+        return Err(Outcome::Diagnostics);
+    }
     if !new_pki {
         let mismatches = crate::identity::check(current_lock(out).as_ref(), state, lab.cluster.span);
         if !mismatches.is_empty() {
@@ -38,8 +44,28 @@ fn render(
     }
     let state =
         if read_only { StateDir::open_read_only(state) } else { open_state(state).map_err(environment_error)? };
-    let (tree, lock) = render_tree(&lab, &source, &state, Clock::from_env()).map_err(build_error)?;
-    Ok((source, lab, tree, lock))
+    let clock = Clock::from_env();
+    let (tree, lock, plan) = render_tree_planned(&lab, &source, &state, clock, out).map_err(build_error)?;
+    let expiring = crate::lifecycle::checks::expiring(&lab, previous.as_ref(), &lock, clock.now.unix_timestamp());
+    crate::cli::report(&expiring, &source, format);
+    Ok(Rendered { source, lab, tree, lock, plan })
+}
+
+/// What `render` produced.
+struct Rendered {
+    source: Source,
+    lab: Lab,
+    tree: Tree,
+    lock: Lock,
+    plan: crate::lifecycle::ChangePlan,
+}
+
+/// The checks that judge this document against the previous build's lock (day 2): version
+/// skips and downgrades (errors), control planes leaving at once (a warning).
+pub fn against_previous_build(lab: &Lab, previous: Option<&Lock>) -> Vec<crate::diagnostic::Diagnostic> {
+    let mut diagnostics = crate::lifecycle::checks::version_change(lab, previous);
+    diagnostics.extend(crate::lifecycle::checks::quorum(lab, previous));
+    diagnostics
 }
 
 fn build_error(error: BuildError) -> Outcome {
@@ -48,7 +74,7 @@ fn build_error(error: BuildError) -> Outcome {
 
 pub fn build(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
     let (out, state) = resolve(file, paths);
-    let (source, lab, tree, lock) = match render(file, (&out, &state), format, false, paths.new_pki) {
+    let Rendered { source, lab, tree, lock, plan } = match render(file, (&out, &state), format, false, paths.new_pki) {
         Ok(rendered) => rendered,
         Err(outcome) => return outcome,
     };
@@ -63,6 +89,7 @@ pub fn build(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
                 report.removed.len(),
                 &report.root_digest[..16]
             );
+            eprintln!("{}", crate::lifecycle::report::summary(&plan));
             Outcome::Ok
         }
         Err(error) => environment_error(format!("{}: {error}", out.display())),
@@ -71,7 +98,7 @@ pub fn build(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
 
 pub fn diff(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
     let (out, state) = resolve(file, paths);
-    let (_, _, tree, lock) = match render(file, (&out, &state), format, true, paths.new_pki) {
+    let Rendered { tree, lock, plan, .. } = match render(file, (&out, &state), format, true, paths.new_pki) {
         Ok(rendered) => rendered,
         Err(outcome) => return outcome,
     };
@@ -90,6 +117,9 @@ pub fn diff(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
             continue;
         }
         changed = true;
+        if entry.path == crate::lifecycle::report::PLAN_FILE {
+            continue; // printed whole at the end
+        }
         let old_bytes = before.and_then(|_| std::fs::read(out.join(&entry.path)).ok());
         let new_bytes = &tree[&entry.path].bytes;
         if entry.secret {
@@ -113,6 +143,11 @@ pub fn diff(file: &Path, paths: &TreePaths, format: MessageFormat) -> Outcome {
         writeln!(text, "removed: {}", entry.path).unwrap();
     }
     print!("{text}");
+    match format {
+        MessageFormat::Human if changed => print!("\n{}", crate::lifecycle::report::plan_text(&plan)),
+        MessageFormat::Human => {}
+        MessageFormat::Json => eprintln!("{}", crate::lifecycle::report::plan_json(&plan)),
+    }
     let (mut modified, mut added) = (0, 0);
     for entry in &lock.files {
         match old.as_ref().and_then(|o| o.entry(&entry.path)) {

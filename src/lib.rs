@@ -14,6 +14,7 @@ pub mod fmt;
 pub mod frontend;
 pub mod identity;
 pub mod init;
+pub mod lifecycle;
 pub mod lower;
 pub mod model;
 pub mod parse;

@@ -135,29 +135,54 @@ fn facts(lab: &Lab, node: &Node) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// The certificates and kubeconfigs a control plane's seed writes, and what reads each: a member
+/// restarts the reader when one changed (static pods by name, else the service).
+const CERTIFICATE_READERS: [(&str, &str); 10] = [
+    ("/etc/kubernetes/pki/apiserver.crt", "kube-apiserver"),
+    ("/etc/kubernetes/pki/apiserver-kubelet-client.crt", "kube-apiserver"),
+    ("/etc/kubernetes/pki/apiserver-etcd-client.crt", "kube-apiserver"),
+    ("/etc/kubernetes/pki/front-proxy-client.crt", "kube-apiserver"),
+    ("/etc/kubernetes/pki/etcd/server.crt", "etcd"),
+    ("/etc/kubernetes/pki/etcd/peer.crt", "etcd"),
+    ("/etc/kubernetes/controller-manager.conf", "kube-controller-manager"),
+    ("/etc/kubernetes/scheduler.conf", "kube-scheduler"),
+    ("/etc/kubernetes/admin.conf", "kube-vip"),
+    ("/etc/kubernetes/kubelet.conf", "kubelet"),
+];
+
+/// What a member's converge restarts or reloads when the file at `path` (on the node) changed,
+/// as the change plan reports it.
+pub fn restarted_by(path: &str) -> Option<&'static str> {
+    if let Some((_, reader)) = CERTIFICATE_READERS.iter().find(|(file, _)| *file == path) {
+        return Some(reader);
+    }
+    Some(match path {
+        super::containerd::CONFIG => "containerd",
+        super::vip::HAPROXY => "haproxy",
+        super::vip::KEEPALIVED => "keepalived",
+        super::host::EXPORTS => "nfs exports (exportfs -ra)",
+        super::host::SYSCTL => "sysctls (sysctl -p)",
+        _ => return None,
+    })
+}
+
 /// On control planes, the certificates and kubeconfigs the seed writes and who reads them
 /// (`path|static pod` or `path|kubelet`): a member restarts the reader when one changed.
 fn control_plane_files(lab: &Lab, node: &Node) -> Vec<String> {
     if !node.is_control_plane() {
         return Vec::new();
     }
-    let mut files: Vec<(&str, &str)> = vec![
-        ("pki/apiserver.crt", "kube-apiserver"),
-        ("pki/apiserver-kubelet-client.crt", "kube-apiserver"),
-        ("pki/apiserver-etcd-client.crt", "kube-apiserver"),
-        ("pki/front-proxy-client.crt", "kube-apiserver"),
-        ("pki/etcd/server.crt", "etcd"),
-        ("pki/etcd/peer.crt", "etcd"),
-        ("controller-manager.conf", "kube-controller-manager"),
-        ("scheduler.conf", "kube-scheduler"),
-    ];
-    if lab.network.vip.as_ref().is_some_and(|v| v.via == VipProvider::KubeVip) {
-        files.push(("admin.conf", "kube-vip"));
-    }
-    if super::kubeadm::is_init_node(lab, node) {
-        files.push(("kubelet.conf", "kubelet"));
-    }
-    files.into_iter().map(|(path, reader)| format!("/etc/kubernetes/{path}|{reader}")).collect()
+    let kube_vip = lab.network.vip.as_ref().is_some_and(|v| v.via == VipProvider::KubeVip);
+    let init = super::kubeadm::is_init_node(lab, node);
+    CERTIFICATE_READERS
+        .iter()
+        .filter(|(_, reader)| match *reader {
+            "kube-vip" => kube_vip,
+            "kubelet" => init,
+            _ => true,
+        })
+        .map(|(path, reader)| format!("{path}|{reader}"))
+        .collect()
 }
 
 /// Packages from the distribution's own repositories (containerd 2 and Kubernetes come from

@@ -22,6 +22,12 @@ pub struct Lock {
     /// The cluster's CA fingerprints (see `identity`); a later build refuses to replace them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub identity: Vec<crate::identity::CaFingerprint>,
+    /// What each node's seed was built from: the baseline `hlc diff` plans day-2 changes against.
+    #[serde(default, rename = "node", skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<crate::lifecycle::NodeRecord>,
+    /// Every certificate the tree ships, with its expiry (the certificates in use on the nodes).
+    #[serde(default, rename = "certificate", skip_serializing_if = "Vec::is_empty")]
+    pub certificates: Vec<crate::lifecycle::CertificateRecord>,
 }
 
 pub const LOCK_FILE: &str = "hlc.lock";
@@ -55,6 +61,8 @@ impl Lock {
             root: hasher.finalize().to_hex().to_string(),
             files,
             identity: Vec::new(),
+            nodes: Vec::new(),
+            certificates: Vec::new(),
         }
     }
 
