@@ -18,6 +18,7 @@ const STUBBED: &[&str] = &[
     "curl",
     "gpg",
     "kubeadm",
+    "kubectl",
     "systemctl",
     "modprobe",
     "sysctl",
@@ -331,19 +332,139 @@ fn a_changed_containerd_config_restarts_only_containerd() {
     }
 }
 
-/// A member whose seed pins another Kubernetes version keeps its packages and says so.
-#[test]
-fn a_version_change_on_a_member_is_left_pending() {
+/// A member of the root example (1.36.2 pinned) brought to the state of a previous build on
+/// 1.35.4: a converged node whose packages are one minor older, as if its new seed just arrived.
+fn member_on_an_older_version(node: &str, endpoint_up: bool) -> FakeNode {
     let out = built("homelab.kdl").join("out");
-    let fake = FakeNode::new(&out, "node1", "homelab.kdl node1");
+    let fake = FakeNode::new(&out, node, &format!("homelab.kdl {node}"));
+    if endpoint_up {
+        fake.sim("endpoint-up", "");
+    }
     fake.converge();
     let installed = fake.sim.path().join("installed");
     let text = std::fs::read_to_string(&installed).unwrap();
-    std::fs::write(&installed, text.replace("kubeadm 1.36.2-", "kubeadm 1.35.4-")).unwrap();
+    assert!(text.contains("kubeadm 1.36.2-"), "{text}");
+    std::fs::write(&installed, text.replace(" 1.36.2-", " 1.35.4-")).unwrap();
+    fake
+}
+
+/// The calls of an upgrade, in order, without logging and sleeping.
+fn upgrade_calls(run: &Run) -> Vec<String> {
+    let from =
+        run.calls.iter().position(|c| c.starts_with("apt-mark") && c.contains("unhold kubeadm")).expect("upgrade ran");
+    run.calls[from..]
+        .iter()
+        .filter(|c| !c.starts_with("logger") && !c.starts_with("sleep") && !c.starts_with("dpkg-query"))
+        .map(|c| c.replace("-o DPkg::Lock::Timeout=600 ", "").replace("-q -y -o Dpkg::Options::=--force-confold ", ""))
+        .collect()
+}
+
+/// Day 2 on the first control plane: the new kubeadm, `kubeadm upgrade apply` (without kubeadm's
+/// certificate renewal: hlc owns the certificates), drain with admin.conf, kubelet and kubectl,
+/// kubelet restart, uncordon; then nothing more on a re-run.
+#[test]
+fn an_upgrade_on_the_first_control_plane_runs_kubeadm_upgrade_apply_in_order() {
+    let fake = member_on_an_older_version("node1", false);
+    fake.sim("cluster-version", "1.35.4");
     let run = fake.converge();
-    assert_eq!(run.count("apt-get"), 0, "{:?}", run.calls);
-    assert!(run.stderr.contains("version change pending: kubeadm 1.35.4-"), "{}", run.stderr);
-    assert!(run.stderr.contains("see hlc diff"));
+    let admin = "kubectl --kubeconfig ROOT/etc/kubernetes/admin.conf";
+    let calls: Vec<String> =
+        upgrade_calls(&run).into_iter().map(|c| c.replace(&fake.root.path().display().to_string(), "ROOT")).collect();
+    let expected = [
+        "apt-mark unhold kubeadm".to_string(),
+        "apt-get update --error-on=any".into(),
+        "apt-get install --no-install-recommends --allow-downgrades --allow-change-held-packages kubeadm=1.36.2-*".into(),
+        "apt-mark hold kubeadm".into(),
+        format!("{admin} -n kube-system get configmap kubeadm-config -o jsonpath={{.data.ClusterConfiguration}}"),
+        "kubeadm upgrade apply v1.36.2 --yes --certificate-renewal=false".into(),
+        format!("{admin} drain node1 --ignore-daemonsets --delete-emptydir-data --timeout=600s"),
+        "apt-mark unhold kubelet kubectl".into(),
+        "apt-get install --no-install-recommends --allow-downgrades --allow-change-held-packages kubelet=1.36.2-* kubectl=1.36.2-*".into(),
+        "apt-mark hold kubelet kubectl".into(),
+        "systemctl daemon-reload".into(),
+        "systemctl restart kubelet".into(),
+        format!("{admin} uncordon node1"),
+    ];
+    assert_eq!(calls, expected, "{:#?}", run.calls);
+    assert!(fake.file("var/lib/hlc/upgrading").is_none(), "the marker goes with the uncordon");
+    let again = fake.converge();
+    assert!(again.calls.iter().all(|c| !c.starts_with("kubeadm") && !c.starts_with("kubectl")), "{:?}", again.calls);
+}
+
+/// A second control plane before the first has upgraded the cluster waits and gives up, naming
+/// the node to converge first; it drains nothing and upgrades nothing. Once the cluster reports
+/// the new version it runs `kubeadm upgrade node`, drains and uncordons.
+#[test]
+fn an_upgrade_on_a_second_control_plane_waits_for_the_cluster_version() {
+    let fake = member_on_an_older_version("node2", true);
+    fake.sim("cluster-version", "1.35.4");
+    let early = fake.run();
+    assert_ne!(early.status, 0, "{}", early.stderr);
+    assert!(early.stderr.contains("step 'upgrade' FAILED"), "{}", early.stderr);
+    assert!(early.stderr.contains("the cluster to run 1.36.2 (converge node1 first)"), "{}", early.stderr);
+    assert!(
+        early.calls.iter().all(|c| !c.contains(" drain ") && !c.starts_with("kubeadm upgrade")),
+        "{:?}",
+        early.calls
+    );
+    assert_eq!(early.count("sleep 10"), 5, "bounded wait");
+
+    fake.sim("cluster-version", "1.36.2");
+    let run = fake.converge();
+    let calls = upgrade_calls(&run);
+    let position = |prefix: &str| {
+        calls.iter().position(|c| c.starts_with(prefix)).unwrap_or_else(|| panic!("{prefix}: {calls:#?}"))
+    };
+    let drain = calls.iter().position(|c| c.contains(" drain ")).expect("drained");
+    assert!(position("kubeadm upgrade node --certificate-renewal=false") < drain, "{calls:#?}");
+    assert!(
+        calls.iter().any(|c| c.ends_with(
+            "/etc/kubernetes/admin.conf drain node2 --ignore-daemonsets --delete-emptydir-data --timeout=600s"
+        )),
+        "{calls:#?}"
+    );
+    assert!(
+        position(
+            "apt-get install --no-install-recommends --allow-downgrades --allow-change-held-packages kubelet=1.36.2-*"
+        ) < position("systemctl restart kubelet")
+    );
+    assert!(calls.last().unwrap().ends_with("uncordon node2"), "{calls:#?}");
+    assert!(!calls.iter().any(|c| c.starts_with("kubeadm upgrade apply")), "only the first control plane applies");
+}
+
+/// A worker waits until every control plane's kubelet runs the new version, then upgrades with
+/// its own drain-only credential (never admin.conf); a refused drain fails the step and leaves the
+/// upgrade pending (the marker), so the next run finishes it.
+#[test]
+fn an_upgrade_on_a_worker_waits_for_every_control_plane_and_drains_with_its_own_credential() {
+    let fake = member_on_an_older_version("node4", true);
+    fake.sim("control-plane-versions", "v1.36.2\nv1.35.4\nv1.36.2\n");
+    let early = fake.run();
+    assert_ne!(early.status, 0);
+    assert!(early.stderr.contains("every control plane to run 1.36.2"), "{}", early.stderr);
+
+    fake.sim("control-plane-versions", "v1.36.2\nv1.36.2\n");
+    let two_of_three = fake.run();
+    assert_ne!(two_of_three.status, 0, "three control planes, two reported");
+
+    fake.sim("control-plane-versions", "v1.36.2\nv1.36.2\nv1.36.2\n");
+    fake.sim("drain-forbidden", "");
+    let refused = fake.run();
+    assert_ne!(refused.status, 0);
+    assert!(fake.file("var/lib/hlc/upgrading").is_some(), "an interrupted upgrade stays pending");
+
+    std::fs::remove_file(fake.sim.path().join("drain-forbidden")).unwrap();
+    let run = fake.converge();
+    let calls = upgrade_calls(&run);
+    let drain = calls.iter().find(|c| c.contains(" drain ")).expect("drained");
+    assert!(drain.contains("/etc/hlc/drain.conf drain node4"), "{drain}");
+    assert!(calls.iter().all(|c| !c.contains("admin.conf")), "a worker never uses admin.conf: {calls:#?}");
+    assert!(calls.iter().any(|c| c == "kubeadm upgrade node"), "{calls:#?}");
+    assert!(calls.last().unwrap().ends_with("/etc/hlc/drain.conf uncordon node4"), "{calls:#?}");
+    assert!(fake
+        .file("etc/hlc/drain.conf")
+        .is_some_and(|c| c.contains("hlc:node-drainer:node4") || c.contains("client-certificate-data")));
+    assert!(fake.file("var/lib/hlc/upgrading").is_none());
 }
 
 /// Scenario 6: the dpkg lock held for the first attempts is waited out; a download that always

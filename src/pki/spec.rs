@@ -53,7 +53,9 @@ fn ca(name: &str, common_name: &str) -> CertSpec {
         dns_names: vec![common_name.into()],
         ips: vec![],
         validity_days: CA_DAYS,
-        renew_days: 365,
+        // Never re-issued on a clock: a new CA is a new cluster (`hlc::lifecycle::expiring`
+        // warns a year ahead; rotation is a manual procedure).
+        renew_days: 0,
         sources: vec!["cluster".into()],
     }
 }
@@ -69,7 +71,9 @@ pub fn leaf(name: &str, issuer: &str, common_name: &str, organization: Option<&s
         dns_names: vec![],
         ips: vec![],
         validity_days: LEAF_DAYS,
-        renew_days: 30,
+        // Renewed by any build in its last 90 days, so what a build ships has 90 days or more and
+        // `hlc::lifecycle::expiring` (60 days) only fires for certificates still on the nodes.
+        renew_days: 90,
         sources: vec!["cluster".into()],
     }
 }
@@ -201,5 +205,25 @@ pub fn kubeconfig_certificates(lab: &Lab) -> Vec<CertSpec> {
         }
         specs.extend(per_node);
     }
+    specs.extend(lab.nodes.iter().filter(|n| !n.is_control_plane()).map(drain_credential));
     specs
+}
+
+/// The user of a worker's drain-only kubeconfig (`/etc/hlc/drain.conf`): it may cordon and
+/// uncordon its own node and evict pods (the `node-drainers` RBAC and admission policy).
+pub const DRAINER_PREFIX: &str = "hlc:node-drainer:";
+pub const DRAINERS_GROUP: &str = "hlc:node-drainers";
+
+/// A worker's client certificate for draining itself during an upgrade; never admin.
+fn drain_credential(node: &crate::model::Node) -> CertSpec {
+    let name = &node.name.value;
+    let mut spec = leaf(
+        &format!("kubeconfig/{name}/drain"),
+        CA,
+        &format!("{DRAINER_PREFIX}{name}"),
+        Some(DRAINERS_GROUP),
+        Usage::Client,
+    );
+    spec.sources.push(node_source(name));
+    spec
 }

@@ -60,6 +60,7 @@ pub fn components(lab: &Lab) -> Vec<Component> {
     components.extend(super::nfs::component(lab));
     components.extend(super::storage_classes::component(lab));
     components.extend(super::auth::component(lab));
+    components.extend(super::node_drainers::component(lab));
     components
 }
 

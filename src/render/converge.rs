@@ -12,6 +12,10 @@ use crate::plan::{PlanBuilder, Product};
 
 /// Where user-data writes the script on the node (mode 0700).
 pub const SCRIPT: &str = "/etc/hlc/converge";
+/// A worker's drain-only kubeconfig, used by an upgrade to drain and uncordon the node itself.
+pub const DRAIN_KUBECONFIG: &str = "/etc/hlc/drain.conf";
+/// What a control plane drains itself with.
+const ADMIN_KUBECONFIG: &str = "/etc/kubernetes/admin.conf";
 const LIBRARY: &str = include_str!("converge.sh");
 
 pub fn files_for(node: &Node) -> Vec<NodeFile> {
@@ -132,6 +136,8 @@ fn facts(lab: &Lab, node: &Node) -> Vec<(&'static str, String)> {
         ("NFS_DIRECTORIES", array(nfs)),
         ("EXPORTS_FILE", quote(super::host::EXPORTS)),
         ("CONTROL_PLANE_FILES", array(control_plane_files(lab, node))),
+        ("CONTROL_PLANE_COUNT", lab.control_planes().count().to_string()),
+        ("DRAIN_KUBECONFIG", quote(if node.is_control_plane() { ADMIN_KUBECONFIG } else { DRAIN_KUBECONFIG })),
     ]
 }
 
@@ -274,7 +280,16 @@ fn steps(lab: &Lab, node: &Node) -> Vec<String> {
     if node.is_control_plane() {
         steps.push("step control-plane-files control_plane_files".into());
     }
+    steps.push(format!("step upgrade upgrade_kubernetes  # {}", upgrade_note(lab, node)));
     steps
+}
+
+fn upgrade_note(lab: &Lab, node: &Node) -> &'static str {
+    match role(lab, node) {
+        "init" => "a member on another version: kubeadm upgrade apply, drain, kubelet, uncordon",
+        "control-plane" => "after the cluster runs the new version: kubeadm upgrade node, drain, kubelet, uncordon",
+        _ => "after every control plane runs it: kubeadm upgrade node, drain, kubelet, uncordon",
+    }
 }
 
 fn membership_note(lab: &Lab, node: &Node) -> &'static str {

@@ -289,8 +289,9 @@ add_repository() {
     log "apt repository $1: $3"
 }
 
-# Kubernetes packages at the pinned version; a member keeps its version (upgrades are day 2),
-# and with it its containerd and containerd config.
+# Kubernetes packages at the pinned version on a node that is not a member yet. A member on
+# another version keeps it here: the upgrade step (after membership) moves it in kubeadm's order,
+# and with it containerd and the containerd config.
 VERSION_PENDING=0
 install_kubernetes_packages() {
     local package installed wanted=() held=()
@@ -303,7 +304,7 @@ install_kubernetes_packages() {
             ;;
         *)
             if is_member; then
-                log "version change pending: $package $installed is installed, the seed pins $KUBERNETES_VERSION: see hlc diff"
+                log "upgrade pending: $package $installed is installed, the seed pins $KUBERNETES_VERSION (the upgrade step moves it)"
                 VERSION_PENDING=1
             else
                 held+=("$package")
@@ -314,7 +315,7 @@ install_kubernetes_packages() {
     done
     if [ -n "$CONTAINERD_PACKAGE" ] && [ -z "$(installed_version "${CONTAINERD_PACKAGE%%=*}")" ]; then
         if is_member; then
-            log "version change pending: ${CONTAINERD_PACKAGE%%=*} replaces the running containerd with the upgrade: see hlc diff"
+            log "upgrade pending: ${CONTAINERD_PACKAGE%%=*} replaces the running containerd (the upgrade step does it)"
             VERSION_PENDING=1
         else
             wanted+=("$CONTAINERD_PACKAGE")
@@ -496,6 +497,125 @@ control_plane_files() {
         fi
         mark_applied "$path"
     done
+}
+
+# ---- day 2: a Kubernetes upgrade, in kubeadm's order ----
+# The first control plane runs `kubeadm upgrade apply`; the other control planes wait until the
+# cluster's kubeadm-config says the new version, then `kubeadm upgrade node`; workers wait until
+# every control plane's kubelet runs it, then `kubeadm upgrade node`. Each node then drains
+# itself (control planes with admin.conf, workers with their drain-only credential), moves kubelet
+# and kubectl (and containerd when the seed changes it), restarts the kubelet and uncordons. A
+# marker keeps an interrupted upgrade pending until the node is uncordoned. kubeadm does not renew
+# certificates here: hlc owns them (they reach the nodes through their seeds).
+
+readonly UPGRADING="$ROOT/var/lib/hlc/upgrading"
+
+# Whether this member runs another version than the seed pins, or an upgrade was interrupted.
+upgrade_pending() {
+    local package
+    [ ! -f "$UPGRADING" ] || return 0
+    for package in kubeadm kubelet kubectl; do
+        case "$(installed_version "$package")" in
+        "$KUBERNETES_VERSION"-*) ;;
+        *) return 0 ;;
+        esac
+    done
+    return 1
+}
+
+# install_pinned PACKAGE...: each package at the seed's version, held again afterwards.
+install_pinned() {
+    local package specs=()
+    for package in "$@"; do
+        specs+=("$package=$KUBERNETES_VERSION-*")
+    done
+    apt_mark unhold "$@"
+    apt_install --allow-downgrades --allow-change-held-packages "${specs[@]}"
+    apt_mark hold "$@"
+}
+
+node_kubectl() {
+    kubectl --kubeconfig "$ROOT$DRAIN_KUBECONFIG" "$@"
+}
+
+# The version in the cluster's kubeadm-config (what `kubeadm upgrade node` moves a node to).
+cluster_version() {
+    kubectl --kubeconfig "$ROOT/etc/kubernetes/admin.conf" -n kube-system get configmap kubeadm-config \
+        -o 'jsonpath={.data.ClusterConfiguration}' | sed -n 's/^kubernetesVersion: v\{0,1\}//p'
+}
+
+cluster_runs_pinned_version() {
+    [ "$(cluster_version)" = "$KUBERNETES_VERSION" ]
+}
+
+# Every control plane's kubelet reports the pinned version (all CONTROL_PLANE_COUNT of them).
+control_planes_upgraded() {
+    local versions version count=0
+    versions="$(node_kubectl get nodes -l node-role.kubernetes.io/control-plane \
+        -o 'jsonpath={range .items[*]}{.status.nodeInfo.kubeletVersion}{"\n"}{end}')" || return 1
+    for version in $versions; do
+        [ "$version" = "v$KUBERNETES_VERSION" ] || return 1
+        count=$((count + 1))
+    done
+    [ "$count" -ge "$CONTROL_PLANE_COUNT" ]
+}
+
+# wait_until WHAT CHECK: runs CHECK every WAIT_INTERVAL seconds, WAIT_ATTEMPTS times at most.
+wait_until() {
+    local what="$1" attempt=1
+    shift
+    until "$@"; do
+        if [ "$attempt" -ge "$WAIT_ATTEMPTS" ]; then
+            log "gave up waiting for $what after $attempt checks"
+            return 1
+        fi
+        log "waiting for $what (check $attempt of $WAIT_ATTEMPTS)"
+        sleep "$WAIT_INTERVAL"
+        attempt=$((attempt + 1))
+    done
+}
+
+upgrade_control_plane_or_config() {
+    case "$ROLE" in
+    init)
+        if cluster_runs_pinned_version; then
+            log "the cluster already runs $KUBERNETES_VERSION"
+        else
+            kubeadm upgrade apply "v$KUBERNETES_VERSION" --yes --certificate-renewal=false
+        fi
+        ;;
+    control-plane)
+        wait_until "the cluster to run $KUBERNETES_VERSION (converge $INIT_NODE first)" cluster_runs_pinned_version
+        kubeadm upgrade node --certificate-renewal=false
+        ;;
+    *)
+        wait_until "every control plane to run $KUBERNETES_VERSION" control_planes_upgraded
+        kubeadm upgrade node
+        ;;
+    esac
+}
+
+upgrade_kubernetes() {
+    if [ "$WAS_MEMBER" -eq 0 ] || ! upgrade_pending; then
+        return 0
+    fi
+    log "upgrading to Kubernetes $KUBERNETES_VERSION"
+    install_pinned kubeadm
+    upgrade_control_plane_or_config
+    mkdir -p "$(dirname "$UPGRADING")"
+    printf '%s\n' "$KUBERNETES_VERSION" >"$UPGRADING"
+    node_kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data --timeout=600s
+    install_pinned kubelet kubectl
+    if [ -n "$CONTAINERD_PACKAGE" ] && [ -z "$(installed_version "${CONTAINERD_PACKAGE%%=*}")" ]; then
+        apt_install "$CONTAINERD_PACKAGE"
+        apt_mark hold "${CONTAINERD_PACKAGE%%=*}"
+    fi
+    restart_if_changed "$CONTAINERD_CONFIG" containerd restart
+    systemctl daemon-reload
+    systemctl restart kubelet
+    node_kubectl uncordon "$NODE"
+    rm -f "$UPGRADING"
+    log "upgraded to Kubernetes $KUBERNETES_VERSION"
 }
 
 # A seed on a writable boot partition (a Raspberry Pi's /boot/firmware) carries the CA keys and

@@ -168,9 +168,10 @@ fn init_documents(lab: &Lab, node: &Node) -> Vec<Value> {
         "kind": "InitConfiguration",
         "bootstrapTokens": [{
             "token": TOKEN_PLACEHOLDER,
-            // The token lives in the state and is reused for every node that joins later; revoke
-            // it with `kubeadm token delete` once all nodes are in.
-            "ttl": "0s",
+            // The token lives in the state and every seed carries it. It is valid for a day from
+            // `kubeadm init` (day 0); a later join gets it made valid again for two hours (the
+            // change plan says how), so it is never a standing credential.
+            "ttl": "24h0m0s",
             "usages": ["signing", "authentication"],
             "groups": ["system:bootstrappers:kubeadm:default-node-token"],
         }],

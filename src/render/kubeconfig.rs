@@ -1,7 +1,8 @@
 //! Kubeconfigs with embedded client certificates: `kubeconfig/admin.conf` and
 //! `super-admin.conf` (through the control-plane endpoint), and on each control plane the
 //! controller-manager and scheduler configs (through its own API server) and the first
-//! control plane's kubelet.conf. All secret: they embed private keys.
+//! control plane's kubelet.conf; on each worker its drain-only credential (through the endpoint).
+//! All secret: they embed private keys.
 
 use base64::Engine;
 use serde::Serialize;
@@ -106,6 +107,11 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
         let parts: Vec<&str> = spec.name.trim_start_matches("kubeconfig/").split('/').collect();
         let (path, server, user_name) = match parts.as_slice() {
             [who] => (format!("kubeconfig/{who}.conf"), endpoint.clone(), spec.common_name.clone()),
+            [node, "drain"] => (
+                super::node_files::review_path_of(node, crate::render::converge::DRAIN_KUBECONFIG),
+                endpoint.clone(),
+                spec.common_name.clone(),
+            ),
             [node, component] => {
                 let node_ip = lab.nodes.iter().find(|n| n.name.value == *node).expect("spec from a node").ip();
                 // Every node kubeconfig hlc writes talks to its own node's apiserver, as kubeadm
@@ -119,6 +125,11 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
         let identity = state_id(&spec.name);
         let mut needs = vec![identity.clone(), state_id(CA), "cluster".to_string()];
         match parts.as_slice() {
+            // A worker's drain credential talks to the endpoint.
+            [node, "drain"] => {
+                needs.push(node_source(node));
+                needs.extend(super::node_files::endpoint_sources(lab));
+            }
             // Node kubeconfigs talk to their own node's apiserver.
             [node, _] => {
                 needs.push(node_source(node));

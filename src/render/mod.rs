@@ -21,6 +21,7 @@ pub mod load_balancer;
 pub mod media;
 pub mod netplan;
 pub mod nfs;
+pub mod node_drainers;
 pub mod node_files;
 pub mod pki;
 pub mod readme;

@@ -35,7 +35,12 @@ impl NodeFile {
 
 /// `nodes/<node>/etc/x` for `/etc/x`.
 pub fn review_path(node: &Node, target: &str) -> String {
-    format!("nodes/{}{target}", node.name.value)
+    review_path_of(&node.name.value, target)
+}
+
+/// `review_path` by node name.
+pub fn review_path_of(node: &str, target: &str) -> String {
+    format!("nodes/{node}{target}")
 }
 
 /// The graph source of a node (name, role, hardware, disks).

@@ -109,11 +109,13 @@ fn file(
 }
 
 /// The PKI and kubeconfigs laid down on a control plane before kubeadm runs, so kubeadm finds
-/// and keeps them; workers get none (they join with the token and the CA pin).
+/// and keeps them; workers get only their drain credential (they join with the token and the CA
+/// pin).
 pub fn node_files(lab: &crate::model::Lab, node: &crate::model::Node) -> Vec<super::node_files::NodeFile> {
     use super::node_files::NodeFile;
     if !node.is_control_plane() {
-        return Vec::new();
+        let target = super::converge::DRAIN_KUBECONFIG;
+        return vec![NodeFile::shared(target, &super::node_files::review_path(node, target), 0o600, true)];
     }
     let pki = |name: &str, mode: u32| NodeFile::shared(&format!("/etc/kubernetes/{name}"), name, mode, mode == 0o600);
     let mut files = Vec::new();

@@ -10,6 +10,9 @@
 #   etcd-members             what etcd's /v3/cluster/member/list answers (else it does not answer)
 #   kubeadm-fails-late       kubeadm writes the kubelet config, then fails (a timed-out join)
 #   clock-unsynced           timedatectl reports no NTP synchronisation
+#   cluster-version          the version in the cluster's kubeadm-config (`kubeadm upgrade apply` sets it)
+#   control-plane-versions   the control planes' kubelet versions, one a line (kubectl get nodes)
+#   drain-forbidden          kubectl drain is refused (a credential without the rights)
 # kubeadm refuses what the real one would: a config with the token placeholder left in, `join`
 # with a kubelet.conf present (preflight FileAvailable), and anything on a member.
 set -euo pipefail
@@ -161,7 +164,47 @@ gpg)
     done
     cp "$input" "${output:?gpg stub needs -o}"
     ;;
+kubectl)
+    case "$*" in
+    *" get configmap kubeadm-config "*)
+        if [ ! -f "$sim/cluster-version" ]; then exit 1; fi
+        printf 'apiServer: {}\nkubernetesVersion: v%s\n' "$(cat "$sim/cluster-version")"
+        ;;
+    *" get nodes -l node-role.kubernetes.io/control-plane "*)
+        if [ ! -f "$sim/control-plane-versions" ]; then exit 1; fi
+        cat "$sim/control-plane-versions"
+        ;;
+    *" drain "*)
+        if [ -f "$sim/drain-forbidden" ]; then
+            echo 'Error from server (Forbidden): nodes "x" is forbidden' >&2
+            exit 1
+        fi
+        ;;
+    *" uncordon "*) ;;
+    *)
+        echo "converge-stub: no simulation for kubectl $*" >&2
+        exit 127
+        ;;
+    esac
+    ;;
 kubeadm)
+    if [ "$1" = upgrade ]; then
+        # The real one refuses to run an older kubeadm than the version it upgrades to.
+        installed="$(sed -n 's/^kubeadm //p' "$sim/installed")"
+        case "$2" in
+        apply)
+            [ "${installed%%-*}" = "${3#v}" ] || { echo "kubeadm stub: kubeadm $installed cannot upgrade to $3" >&2; exit 1; }
+            printf '%s\n' "${3#v}" >"$sim/cluster-version"
+            ;;
+        node)
+            if [ -f "$sim/cluster-version" ] && [ "${installed%%-*}" != "$(cat "$sim/cluster-version")" ]; then
+                echo "kubeadm stub: kubeadm $installed does not match the cluster's $(cat "$sim/cluster-version")" >&2
+                exit 1
+            fi
+            ;;
+        esac
+        exit 0
+    fi
     config="$(config_argument "$@")"
     if grep -q '@HLC_BOOTSTRAP_TOKEN@' "$config"; then
         echo "kubeadm stub: the token placeholder is still in $config" >&2

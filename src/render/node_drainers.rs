@@ -1,0 +1,81 @@
+//! What a worker's drain-only credential may do (it drains and uncordons itself during a
+//! Kubernetes upgrade; see `converge`): a ClusterRole for the group `hlc:node-drainers` — read
+//! nodes, list pods, evict pods (PodDisruptionBudgets still hold), read DaemonSets — and a
+//! ValidatingAdmissionPolicy that lets each member change only its own Node object. Never admin:
+//! no secrets, no exec, no pod creation, no other node.
+
+use serde_json::{json, Value};
+
+use super::components::{metadata, Component};
+use crate::model::Lab;
+use crate::pki::spec::{DRAINERS_GROUP, DRAINER_PREFIX};
+
+const NAME: &str = "hlc:node-drainer";
+const POLICY: &str = "hlc-node-drainers-own-node";
+
+/// The `node-drainers` layer, when the lab has nodes that are not control planes.
+pub fn component(lab: &Lab) -> Option<Component> {
+    let workers: Vec<String> =
+        lab.nodes.iter().filter(|n| !n.is_control_plane()).map(super::node_files::node_source).collect();
+    if workers.is_empty() {
+        return None;
+    }
+    let mut component = Component::new("node-drainers", &[]);
+    component.sources = workers;
+    component.manifests = vec![cluster_role(), binding(), policy(), policy_binding()];
+    Some(component)
+}
+
+fn cluster_role() -> Value {
+    let rule = |groups: &[&str], resources: &[&str], verbs: &[&str]| json!({"apiGroups": groups, "resources": resources, "verbs": verbs});
+    json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": metadata(NAME, None),
+        "rules": [
+            rule(&[""], &["nodes"], &["get", "list", "patch"]),
+            rule(&[""], &["pods"], &["get", "list"]),
+            rule(&[""], &["pods/eviction"], &["create"]),
+            rule(&["apps"], &["daemonsets"], &["get"]),
+        ],
+    })
+}
+
+fn binding() -> Value {
+    json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": metadata(NAME, None),
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
+        "subjects": [{"kind": "Group", "name": DRAINERS_GROUP, "apiGroup": "rbac.authorization.k8s.io"}],
+    })
+}
+
+/// Patching a Node is allowed to a drainer only on the Node named after it.
+fn policy() -> Value {
+    json!({
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": metadata(POLICY, None),
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {"resourceRules": [{
+                "apiGroups": [""], "apiVersions": ["v1"], "operations": ["UPDATE"], "resources": ["nodes"],
+            }]},
+            "matchConditions": [{"name": "drainer", "expression": format!("'{DRAINERS_GROUP}' in request.userInfo.groups")}],
+            "validations": [{
+                "expression": format!("request.userInfo.username == '{DRAINER_PREFIX}' + object.metadata.name"),
+                "message": "a node's drain credential may cordon and uncordon only its own node",
+            }],
+        },
+    })
+}
+
+fn policy_binding() -> Value {
+    json!({
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": metadata(POLICY, None),
+        "spec": {"policyName": POLICY, "validationActions": ["Deny"]},
+    })
+}
