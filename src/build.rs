@@ -87,7 +87,16 @@ pub fn render_tree_planned(
     let previous = crate::write::current_lock(out);
     let previous_plan =
         previous.as_ref().and_then(|p| p.entry(PLAN_FILE)).and_then(|_| std::fs::read(out.join(PLAN_FILE)).ok());
-    let plan = attach(&mut tree, &lock, previous.as_ref(), previous_plan);
+    let delivered = lab
+        .nodes
+        .iter()
+        .map(|node| {
+            let files =
+                crate::render::cloud_init::all_files(lab, node).into_iter().map(|f| (f.step, f.target)).collect();
+            (node.name.value.clone(), files)
+        })
+        .collect();
+    let plan = attach(&mut tree, &lock, previous.as_ref(), previous_plan, &delivered);
     let lock = finish_lock(lab, source, &mut tree);
     Ok((tree, lock, plan))
 }

@@ -171,7 +171,17 @@ fn core_objects_pass_kubernetes_validate_strictly() {
     }
     assert_eq!(
         kinds,
-        ["ClusterRole", "ClusterRoleBinding", "Namespace", "RoleBinding", "StorageClass"].map(String::from).into()
+        [
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Namespace",
+            "RoleBinding",
+            "StorageClass",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding"
+        ]
+        .map(String::from)
+        .into()
     );
     let mut args = vec!["--strict", "--quiet", "-k", "1.36.0"];
     args.extend(files.iter().map(String::as_str));
@@ -507,6 +517,7 @@ fn the_root_examples_layers_depend_as_documented() {
         ("nfs-csi", vec!["cni"]),
         ("storage-classes", vec!["ceph-pools", "nfs-csi"]),
         ("rbac", vec![]),
+        ("node-drainers", vec![]),
     ]
     .into();
     let out = built("homelab.kdl").join("out");

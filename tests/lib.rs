@@ -12,6 +12,7 @@ mod etcd;
 mod formatting;
 mod graph;
 mod kubeadm;
+mod lifecycle;
 mod media;
 mod nodes;
 mod pki;

@@ -5,8 +5,14 @@
 
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
 use super::baseline::NodeRecord;
 use crate::write::lock::Lock;
+
+/// Per node, the files its user-data writes: (path in the tree, path on the node). Shared files
+/// (the PKI, admin.conf) live outside `nodes/<node>/`, so the plan needs this map to see them.
+pub type Delivered = BTreeMap<String, Vec<(String, String)>>;
 
 /// What one node needs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -59,12 +65,13 @@ const KUBECTL: &str = "kubectl --kubeconfig out/kubeconfig/admin.conf";
 
 impl ChangePlan {
     /// The plan from `old` (the previous build's lock, if any) to `new`.
-    pub fn between(old: Option<&Lock>, new: &Lock) -> ChangePlan {
+    pub fn between(old: Option<&Lock>, new: &Lock, delivered: &Delivered) -> ChangePlan {
         let Some(old) = old else {
             return ChangePlan { has_baseline: false, nodes: Vec::new(), before: Vec::new(), after: Vec::new() };
         };
         let old_nodes = baseline_nodes(old);
-        let mut nodes: Vec<NodePlan> = new.nodes.iter().map(|n| plan_node(old, &old_nodes, new, n)).collect();
+        let mut nodes: Vec<NodePlan> =
+            new.nodes.iter().map(|n| plan_node(old, &old_nodes, new, n, delivered.get(&n.name))).collect();
         for removed in old_nodes.iter().filter(|o| !new.nodes.iter().any(|n| n.name == o.name)) {
             nodes.push(removed_node(removed, &new.nodes));
         }
@@ -110,19 +117,34 @@ fn is_control_plane(record: &NodeRecord) -> bool {
     record.role == "control-plane"
 }
 
-/// The node's files (not its boot media, which only repackage the seed) that differ.
-fn changed_files(old: &Lock, new: &Lock, node: &str) -> Vec<String> {
-    let prefix = format!("nodes/{node}/");
-    let media = format!("nodes/{node}/media/");
-    let ours = |path: &str| path.starts_with(&prefix) && !path.starts_with(&media);
-    let mut files: Vec<String> =
-        new.files.iter().filter(|e| ours(&e.path) && old.entry(&e.path) != Some(e)).map(|e| e.path.clone()).collect();
-    files.extend(old.files.iter().filter(|e| ours(&e.path) && new.entry(&e.path).is_none()).map(|e| e.path.clone()));
+/// The files user-data writes on the node that differ (tree path, node path), and its
+/// network-config; not its boot media, which only repackage the seed, nor the seed itself.
+fn changed_files(
+    old: &Lock,
+    new: &Lock,
+    node: &str,
+    delivered: Option<&Vec<(String, String)>>,
+) -> Vec<(String, String)> {
+    let network = (format!("nodes/{node}/nocloud/network-config"), "network-config (netplan)".to_string());
+    let mut files: Vec<(String, String)> = delivered
+        .into_iter()
+        .flatten()
+        .cloned()
+        .chain([network])
+        .filter(|(path, _)| old.entry(path) != new.entry(path))
+        .collect();
     files.sort();
+    files.dedup();
     files
 }
 
-fn plan_node(old: &Lock, old_nodes: &[NodeRecord], new: &Lock, node: &NodeRecord) -> NodePlan {
+fn plan_node(
+    old: &Lock,
+    old_nodes: &[NodeRecord],
+    new: &Lock,
+    node: &NodeRecord,
+    delivered: Option<&Vec<(String, String)>>,
+) -> NodePlan {
     let mut plan = NodePlan {
         node: node.name.clone(),
         role: node.role.clone(),
@@ -153,7 +175,8 @@ fn plan_node(old: &Lock, old_nodes: &[NodeRecord], new: &Lock, node: &NodeRecord
         plan.change = NodeChange::Rejoin { reason };
         return plan;
     }
-    let files = changed_files(old, new, &node.name);
+    let changed = changed_files(old, new, &node.name, delivered);
+    let files: Vec<String> = changed.iter().map(|(path, _)| path.clone()).collect();
     if !before.kubernetes.is_empty() && before.kubernetes != node.kubernetes {
         plan.then = upgrade_steps(node);
         plan.change = NodeChange::Upgrade { from: before.kubernetes.clone(), to: node.kubernetes.clone(), files };
@@ -162,15 +185,24 @@ fn plan_node(old: &Lock, old_nodes: &[NodeRecord], new: &Lock, node: &NodeRecord
     if files.is_empty() && before.seed == node.seed {
         return plan;
     }
-    let node_path = |file: &String| file.strip_prefix(&format!("nodes/{}", node.name)).unwrap_or(file).to_string();
+    let prefix = format!("nodes/{}/etc/", node.name);
+    for gone in old.files.iter().filter(|e| e.path.starts_with(&prefix) && new.entry(&e.path).is_none()) {
+        let target = &gone.path[prefix.len() - "/etc/".len()..];
+        plan.then.push(format!(
+            "`sudo rm {target}` on {}: no longer in its seed (cloud-init does not delete files)",
+            node.name
+        ));
+    }
+    let targets = || changed.iter().map(|(_, target)| target.as_str());
     let mut restarts: Vec<String> =
-        files.iter().filter_map(|f| crate::render::converge::restarted_by(&node_path(f))).map(str::to_string).collect();
+        targets().filter_map(crate::render::converge::restarted_by).map(str::to_string).collect();
     restarts.sort();
     restarts.dedup();
-    let mut why: Vec<String> = files.iter().filter_map(|f| why_changed(&node_path(f))).map(str::to_string).collect();
+    let mut why: Vec<String> = targets().filter_map(why_changed).map(str::to_string).collect();
     why.sort();
     why.dedup();
-    if files.iter().any(|f| f.contains("/kubeadm/") || f.ends_with("/hlc/init.yaml") || f.ends_with("/hlc/join.yaml")) {
+    let kubeadm_configs = [crate::render::kubeadm::INIT_TARGET, crate::render::kubeadm::JOIN_TARGET];
+    if targets().any(|t| kubeadm_configs.contains(&t)) {
         plan.then.push(
             "its kubeadm config changed: a member does not re-read it (kubeadm reads it at init and join); \
              settings it holds for the running node take effect when the node re-joins"

@@ -124,8 +124,14 @@ pub fn plan_json(plan: &ChangePlan) -> String {
 /// Adds `PLAN.md` to `tree` (the plan from `previous` to `lock`), unless no other file changed
 /// and `previous_plan` holds the last one, which is kept. Returns the plan; the caller finishes
 /// the lock again (the tree gained a file).
-pub fn attach(tree: &mut Tree, lock: &Lock, previous: Option<&Lock>, previous_plan: Option<Vec<u8>>) -> ChangePlan {
-    let plan = ChangePlan::between(previous, lock);
+pub fn attach(
+    tree: &mut Tree,
+    lock: &Lock,
+    previous: Option<&Lock>,
+    previous_plan: Option<Vec<u8>>,
+    delivered: &super::change_plan::Delivered,
+) -> ChangePlan {
+    let plan = ChangePlan::between(previous, lock, delivered);
     let others = |l: &Lock| l.files.iter().filter(|e| e.path != PLAN_FILE).cloned().collect::<Vec<_>>();
     let unchanged = previous.is_some_and(|p| others(p) == others(lock) && p.nodes == lock.nodes);
     let bytes = match previous_plan {

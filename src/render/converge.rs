@@ -51,7 +51,7 @@ fn needs(lab: &Lab, node: &Node) -> Vec<String> {
     needs.push(node_source(node));
     needs.extend(crate::pki::spec::address_sources(node));
     needs.push(TOPOLOGY.to_string());
-    let others = lab.control_planes().filter(|n| n.name.value != node.name.value);
+    let others = lab.control_planes().filter(|n| node.is_control_plane() && n.name.value != node.name.value);
     needs.extend(others.flat_map(crate::pki::spec::address_sources));
     needs.extend(super::node_files::endpoint_sources(lab));
     needs.extend(super::host::nfs_shares(lab, node).iter().map(|n| format!("storage.nfs \"{}\"", n.name.value)));
@@ -105,7 +105,12 @@ fn facts(lab: &Lab, node: &Node) -> Vec<(&'static str, String)> {
     use super::kubeadm::{config_target, INIT_TARGET, JOIN_TARGET, TOKEN_FILE};
     let (host, port) = lab.control_plane_endpoint();
     let init_node = lab.control_planes().next().map_or(String::new(), |n| n.name.value.clone());
-    let others = lab.control_planes().filter(|n| n.name.value != node.name.value).map(|n| format!("{}:6443", n.ip()));
+    // Control planes probe and clean up etcd through the others; workers never read them, so a
+    // control plane added or removed leaves workers' seeds alone.
+    let others = lab
+        .control_planes()
+        .filter(|n| node.is_control_plane() && n.name.value != node.name.value)
+        .map(|n| format!("{}:6443", n.ip()));
     let version = &lab.cluster.kubernetes.value;
     let vip = match lab.network.vip.as_ref().filter(|_| node.is_control_plane()).map(|v| v.via) {
         Some(VipProvider::KubeVip) => "kube-vip",
@@ -136,7 +141,6 @@ fn facts(lab: &Lab, node: &Node) -> Vec<(&'static str, String)> {
         ("NFS_DIRECTORIES", array(nfs)),
         ("EXPORTS_FILE", quote(super::host::EXPORTS)),
         ("CONTROL_PLANE_FILES", array(control_plane_files(lab, node))),
-        ("CONTROL_PLANE_COUNT", lab.control_planes().count().to_string()),
         ("DRAIN_KUBECONFIG", quote(if node.is_control_plane() { ADMIN_KUBECONFIG } else { DRAIN_KUBECONFIG })),
     ]
 }
