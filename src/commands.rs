@@ -216,6 +216,12 @@ pub fn explain(file: &Path, path: &str, format: MessageFormat) -> Outcome {
         Err(error) => return environment_error(error),
     };
     let path = path.trim_start_matches("./").trim_start_matches("out/");
+    if path == crate::lifecycle::report::PLAN_FILE {
+        println!(
+            "{path}\nfrom: the previous build's hlc.lock and this build's (the day-2 change plan), not a KDL node"
+        );
+        return Outcome::Ok;
+    }
     let Some(&vertex) = plan.index.get(path) else {
         return environment_error(format!("{path}: no such output file in this build (see `hlc graph`)"));
     };

@@ -213,8 +213,10 @@ fn converge(lab: &Lab, out: &mut String) {
         "  boot in any order and wait.".into(),
         "- **A new seed on a member** (a rebuild changed its instance-id, so cloud-init runs it at".into(),
         "  the next boot): no init or join again; changed files are applied and only the services".into(),
-        "  whose files changed restart. A Kubernetes version change is left pending (the log says".into(),
-        "  so); see `hlc diff`.".into(),
+        "  whose files changed restart. A raised Kubernetes version upgrades the node in kubeadm's".into(),
+        format!("  order ({first} first, the other control planes, then workers), drained and uncordoned."),
+        "  `PLAN.md` (written by each build against the previous one) says which nodes to reboot,".into(),
+        "  in which order, and what to run before and after.".into(),
         format!("- **{first} re-imaged** while the cluster runs: it finds the cluster and joins it as a"),
         "  control plane instead of creating a second one.".into(),
         String::new(),
@@ -230,5 +232,6 @@ const NEXT_STEPS: &str = "## Next steps
    committing `out/` shows reviewers every public artifact and never a key.
 2. Keep the state directory (`<input>.state/`) safe and out of Git: it holds the CA keys, and
    reusing it is what keeps certificates stable between builds.
-3. `hlc.lock` lists every file with its blake3 digest; `hlc diff` shows what a build would change.
+3. `hlc.lock` lists every file with its blake3 digest; `hlc diff` shows what a build would change
+   and the change plan for the running cluster (also in `PLAN.md`).
 ";

@@ -57,6 +57,12 @@ pub fn current_lock(out: &Path) -> Option<Lock> {
     std::fs::read_to_string(out.join(LOCK_FILE)).ok().and_then(|text| Lock::parse(&text))
 }
 
+/// The bytes of `path` in the tree at `out`, when that tree's lock lists it.
+pub fn current_file(out: &Path, lock: &Lock, path: &str) -> Option<Vec<u8>> {
+    lock.entry(path)?;
+    std::fs::read(out.join(path)).ok()
+}
+
 /// Writes `tree` (already finished, with its `lock`) to `out`.
 pub fn write_tree(out: &Path, tree: &Tree, lock: &Lock) -> std::io::Result<WriteReport> {
     let old = current_lock(out);
