@@ -82,13 +82,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
     },
-    /// Show which KDL nodes and graph steps produce an output file.
     /// Back up or restore the state directory as one age-encrypted file you can commit.
     State {
         #[command(subcommand)]
         action: StateAction,
     },
-    /// `hlc explain [FILE] PATH`; FILE defaults to homelab.kdl.
+    /// Print a shell completion script, e.g. `hlc completions bash > /etc/bash_completion.d/hlc`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Show which KDL nodes and graph steps produce an output file: `hlc explain [FILE] PATH`.
     Explain {
         /// `[FILE] PATH`: the lab description (default homelab.kdl) and a path inside the output
         /// tree, e.g. `pki/apiserver.crt`.
@@ -174,6 +178,14 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Diff { ref file, ref paths } => crate::commands::diff(file, paths, cli.message_format),
         Command::Graph { ref file, format } => crate::commands::graph(file, format, cli.message_format),
         Command::State { ref action } => state(action),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "hlc", &mut script);
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = std::io::stdout().write_all(&script);
+            Outcome::Ok
+        }
         Command::Explain { ref args } => {
             let (file, path) = match args.as_slice() {
                 [path] => (Path::new("homelab.kdl"), path),

@@ -118,3 +118,16 @@ fn fmt_check_shows_the_diff_it_would_apply() {
     assert!(run.stdout.contains("-cni   \"calico\"") && run.stdout.contains("+cni \"calico\""), "{}", run.stdout);
     assert!(run.stdout.starts_with("--- a/homelab.kdl\n+++ b/homelab.kdl\n"), "{}", run.stdout);
 }
+
+#[test]
+fn completions_are_generated_for_each_shell_and_name_the_subcommands() {
+    for shell in ["bash", "zsh", "fish"] {
+        let run = hlc(&["completions", shell]);
+        assert_eq!(run.status, 0, "{shell}: {}", run.stderr);
+        for command in ["build", "diff", "explain", "completions"] {
+            assert!(run.stdout.contains(command), "{shell} completion lacks {command}");
+        }
+    }
+    let unknown = hlc(&["completions", "tcsh"]);
+    assert_eq!(unknown.status, 2, "an unknown shell is a usage error");
+}
