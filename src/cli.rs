@@ -81,6 +81,10 @@ pub enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
         format: GraphFormat,
+        /// Only the neighbourhood of an output file (`pki/apiserver.crt`), a node (`node1`) or
+        /// any vertex id: what it is made from and what is made from it.
+        #[arg(long, value_name = "PATH|NODE")]
+        focus: Option<String>,
     },
     /// Back up or restore the state directory as one age-encrypted file you can commit.
     State {
@@ -176,7 +180,9 @@ pub fn run(cli: Cli) -> Outcome {
         Command::Init { ref dir } => init(dir.as_deref().unwrap_or(Path::new("."))),
         Command::Build { ref file, ref paths } => crate::commands::build(file, paths, cli.message_format),
         Command::Diff { ref file, ref paths } => crate::commands::diff(file, paths, cli.message_format),
-        Command::Graph { ref file, format } => crate::commands::graph(file, format, cli.message_format),
+        Command::Graph { ref file, format, ref focus } => {
+            crate::commands::graph(file, format, focus.as_deref(), cli.message_format)
+        }
         Command::State { ref action } => state(action),
         Command::Completions { shell } => {
             use clap::CommandFactory;

@@ -190,18 +190,35 @@ fn warn_if_state_not_ignored(state: &Path, source: &Source, cluster: crate::diag
     }
 }
 
-pub fn graph(file: &Path, format: GraphFormat, message_format: MessageFormat) -> Outcome {
+pub fn graph(file: &Path, format: GraphFormat, focus: Option<&str>, message_format: MessageFormat) -> Outcome {
     let (_, checked) = match front_end(file, message_format, false) {
         Ok(result) => result,
         Err(outcome) => return outcome,
     };
     let lab = checked.lab.expect("no errors means a model");
-    match crate::render::plan(&lab) {
-        Ok(plan) => {
-            print!("{}", crate::plan::export::render(&plan, format));
+    let plan = match crate::render::plan(&lab) {
+        Ok(plan) => plan,
+        Err(error) => return environment_error(error),
+    };
+    let Some(focus) = focus else {
+        print!("{}", crate::plan::export::render(&plan, format));
+        return Outcome::Ok;
+    };
+    let focus = focus.trim_start_matches("./").trim_start_matches("out/");
+    // A node name stands for the node and its interfaces and addresses.
+    let mut ids = vec![focus.to_string()];
+    if let Some(node) = lab.nodes.iter().find(|n| n.name.value == focus) {
+        ids = crate::render::node_files::node_and_addresses(node);
+        ids.extend(crate::pki::spec::interface_sources(node));
+    }
+    match crate::plan::export::neighbourhood(&plan, &ids) {
+        Some(keep) => {
+            print!("{}", crate::plan::export::render_only(&plan, format, Some(&keep)));
             Outcome::Ok
         }
-        Err(error) => environment_error(error),
+        None => {
+            environment_error(format!("{focus}: no output file, node or graph vertex of that name (see `hlc graph`)"))
+        }
     }
 }
 

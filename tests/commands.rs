@@ -115,3 +115,24 @@ fn diff_summarises_kubeconfigs_and_never_prints_key_material() {
         );
     }
 }
+
+#[test]
+fn graph_focus_shows_one_files_or_one_nodes_neighbourhood() {
+    let dir = lab_dir();
+    let whole = hlc_in(dir.path(), &["graph", "homelab.kdl"]);
+    let edges = |text: &str| text.lines().filter(|l| l.contains(" -> ")).count();
+    let file = hlc_in(dir.path(), &["graph", "--focus", "out/pki/apiserver.crt"]);
+    assert_eq!(file.status, 0, "{}", file.stderr);
+    assert!(file.stdout.contains("\"state:pki/ca\" -> \"state:pki/apiserver\";"), "what it is made from");
+    assert!(file.stdout.contains("\"node \\\"node3\\\"\""), "a control plane is behind its SANs");
+    assert!(!file.stdout.contains("\"node \\\"node4\\\"\""), "a worker is not");
+    assert!(edges(&file.stdout) < edges(&whole.stdout) / 4, "a neighbourhood, not the graph");
+    let node = hlc_in(dir.path(), &["graph", "--focus", "node4", "--format", "mermaid"]);
+    assert_eq!(node.status, 0, "{}", node.stderr);
+    assert!(node.stdout.contains("nodes/node4/nocloud/user-data"), "{}", node.stdout);
+    assert!(!node.stdout.contains("nodes/node1/nocloud/network-config"), "another node's own network is not near");
+    assert!(node.stdout.lines().filter(|l| l.contains(" --> ")).count() < 500, "Mermaid's default edge limit");
+    let unknown = hlc_in(dir.path(), &["graph", "--focus", "nope"]);
+    assert_eq!(unknown.status, 2);
+    assert!(unknown.stderr.contains("nope: no output file, node or graph vertex"), "{}", unknown.stderr);
+}

@@ -467,6 +467,33 @@ fn an_upgrade_on_a_worker_waits_for_every_control_plane_and_drains_with_its_own_
     assert!(fake.file("var/lib/hlc/upgrading").is_none());
 }
 
+/// 1.35 → 1.36 moves containerd 1.x to 2.x: a member keeps its running containerd (and its old
+/// config) until the upgrade has drained it, then installs `containerd.io=2.*`, restarts
+/// containerd with the schema-3 config, and only then the kubelet.
+#[test]
+fn an_upgrade_to_containerd_2_swaps_containerd_after_the_drain() {
+    let fake = member_on_an_older_version("node1", false);
+    fake.sim("cluster-version", "1.35.4");
+    let installed = fake.sim.path().join("installed");
+    let text = std::fs::read_to_string(&installed).unwrap();
+    assert!(text.contains("containerd.io "), "a 1.36 lab installs containerd 2: {text}");
+    std::fs::write(&installed, text.replace("containerd.io ", "containerd ")).unwrap();
+    let config = fake.root.path().join("etc/containerd/config.toml");
+    std::fs::write(&config, std::fs::read_to_string(&config).unwrap() + "# the new seed's schema-3 config\n").unwrap();
+    let run = fake.converge();
+    let calls = upgrade_calls(&run);
+    let position =
+        |needle: &str| calls.iter().position(|c| c.contains(needle)).unwrap_or_else(|| panic!("{needle}: {calls:#?}"));
+    assert!(position(" drain node1 ") < position("containerd.io=2.*"), "{calls:#?}");
+    assert!(position("containerd.io=2.*") < position("systemctl restart containerd"));
+    assert!(position("systemctl restart containerd") < position("systemctl restart kubelet"));
+    let before_upgrade: Vec<&String> = run.calls.iter().take_while(|c| !c.contains("unhold kubeadm")).collect();
+    assert!(
+        !before_upgrade.iter().any(|c| *c == "systemctl restart containerd"),
+        "containerd keeps running until drained"
+    );
+}
+
 /// Scenario 6: the dpkg lock held for the first attempts is waited out; a download that always
 /// fails ends the run with an error naming the step.
 #[test]

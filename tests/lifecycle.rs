@@ -330,3 +330,17 @@ fn a_certificate_on_the_nodes_20_days_before_expiry_warns_and_is_renewed() {
     assert!(near_ca_expiry.stderr.contains("hlc never re-issues a CA"), "{}", near_ca_expiry.stderr);
     assert_eq!(lock(dir.path()).identity, fingerprint, "the same CAs");
 }
+
+/// Following hlc's pinned patch (here: dropping an explicit older patch) is the same upgrade path.
+#[test]
+fn a_patch_bump_is_an_upgrade_too() {
+    let dir = built_lab();
+    let before = hlc::lifecycle::checks::previous_version(&lock(dir.path())).unwrap();
+    let target = pinned(before.minor);
+    assert_ne!(before.to_string(), target, "the root example pins an older patch than hlc's table");
+    edit(dir.path(), &format!("kubernetes \"{before}\""), &format!("kubernetes \"1.{}\"", before.minor));
+    let plan = plan(dir.path());
+    let node1 = node(&plan, "node1");
+    assert_eq!((node1["kind"].as_str(), node1["to"].as_str()), (Some("upgrade"), Some(target.as_str())));
+    assert!(texts(&node1["then"]).iter().any(|t| t.contains(&format!("kubeadm upgrade apply v{target}"))));
+}
