@@ -162,13 +162,22 @@ cluster_answers() {
 }
 
 wait_for_endpoint() {
-    local attempt=1
-    until answers "$ENDPOINT"; do
+    if ! wait_until "the control plane at https://$ENDPOINT/livez" answers "$ENDPOINT"; then
+        log "nothing answers at https://$ENDPOINT/livez: boot the first control plane ($INIT_NODE) first"
+        return 1
+    fi
+}
+
+# wait_until WHAT CHECK...: runs CHECK every WAIT_INTERVAL seconds, WAIT_ATTEMPTS times at most.
+wait_until() {
+    local what="$1" attempt=1
+    shift
+    until "$@"; do
         if [ "$attempt" -ge "$WAIT_ATTEMPTS" ]; then
-            log "nothing answers at https://$ENDPOINT/livez after $attempt attempts: boot the first control plane ($INIT_NODE) first"
+            log "gave up waiting for $what after $attempt checks"
             return 1
         fi
-        log "waiting for the control plane at https://$ENDPOINT/livez (attempt $attempt of $WAIT_ATTEMPTS)"
+        log "waiting for $what (check $attempt of $WAIT_ATTEMPTS)"
         sleep "$WAIT_INTERVAL"
         attempt=$((attempt + 1))
     done
@@ -559,21 +568,6 @@ control_planes_upgraded() {
         count=$((count + 1))
     done
     [ "$count" -gt 0 ]
-}
-
-# wait_until WHAT CHECK: runs CHECK every WAIT_INTERVAL seconds, WAIT_ATTEMPTS times at most.
-wait_until() {
-    local what="$1" attempt=1
-    shift
-    until "$@"; do
-        if [ "$attempt" -ge "$WAIT_ATTEMPTS" ]; then
-            log "gave up waiting for $what after $attempt checks"
-            return 1
-        fi
-        log "waiting for $what (check $attempt of $WAIT_ATTEMPTS)"
-        sleep "$WAIT_INTERVAL"
-        attempt=$((attempt + 1))
-    done
 }
 
 upgrade_control_plane_or_config() {
