@@ -11,6 +11,7 @@ mod diagnostics;
 mod etcd;
 mod formatting;
 mod graph;
+mod installer;
 mod kubeadm;
 mod lifecycle;
 mod media;

@@ -59,4 +59,6 @@ fi
 
 # The real Kubernetes consumers (kubeadm, the control plane, kubectl, etcd, helm, containerd 2.x), built
 # pinned from the Go module proxy and cached by version (a cold build takes a while; cached, seconds).
-echo "install-validators: consumers in $(bash "$(dirname "${BASH_SOURCE[0]}")/consumers.sh")"
+# (An assignment, so that a failed build fails this script: `echo "$(…)"` would hide it.)
+consumers="$(bash "$(dirname "${BASH_SOURCE[0]}")/consumers.sh")"
+echo "install-validators: consumers in ${consumers##*$'\n'}"
