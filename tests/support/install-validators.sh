@@ -60,3 +60,7 @@ fi
 # The real Kubernetes consumers (kubeadm, the control plane, kubectl, etcd, helm, containerd 2.x), built
 # pinned from the Go module proxy and cached by version (a cold build takes a while; cached, seconds).
 echo "install-validators: consumers in $(bash "$(dirname "${BASH_SOURCE[0]}")/consumers.sh")"
+
+# The Helm charts hlc pins and the CRDs of the components it writes objects for, from the same proxy
+# (or tests/charts/ where the proxy lacks the pinned version), cached by version.
+echo "install-validators: charts in $(bash "$(dirname "${BASH_SOURCE[0]}")/charts.sh")"
