@@ -976,9 +976,53 @@ fn live_control_plane(input: &str) {
     processes.assert_running();
 }
 
-/// One YAML stream of `objects`.
-fn yaml_stream(objects: &[&serde_yaml::Value]) -> String {
-    objects.iter().map(|o| format!("---\n{}", serde_yaml::to_string(o).unwrap())).collect()
+/// One YAML stream of documents' texts.
+fn yaml_stream<'a>(documents: impl IntoIterator<Item = &'a String>) -> String {
+    documents.into_iter().map(|d| format!("---\n{d}\n")).collect()
+}
+
+/// The documents of a YAML stream as their own text (kubectl reads it as YAML 1.1, as helm's
+/// templates are written: `defaultMode: 0400` is octal there, a string to serde_yaml, so objects go
+/// to the API server in their original text) with their parsed value, empty documents left out.
+fn raw_documents(text: &str) -> Vec<(String, serde_yaml::Value)> {
+    let mut documents = vec![String::new()];
+    for line in text.lines() {
+        if line == "---" || line.starts_with("--- ") {
+            documents.push(String::new());
+        } else {
+            let last = documents.last_mut().unwrap();
+            last.push_str(line);
+            last.push('\n');
+        }
+    }
+    documents
+        .into_iter()
+        .filter_map(|d| {
+            let value: serde_yaml::Value = serde_yaml::from_str(&d).unwrap_or_else(|e| panic!("{e}:\n{d}"));
+            (!value.is_null()).then_some((d, value))
+        })
+        .collect()
+}
+
+/// `value` with YAML 1.1's octal file modes (`defaultMode: 0400`, which serde_yaml keeps as a
+/// string) made numbers again, to be written back as YAML 1.2.
+fn octal_modes(value: &mut serde_yaml::Value) {
+    match value {
+        serde_yaml::Value::Mapping(map) => {
+            for (key, child) in map.iter_mut() {
+                let octal = child
+                    .as_str()
+                    .filter(|t| t.len() > 1 && t.starts_with('0'))
+                    .and_then(|t| u32::from_str_radix(t, 8).ok());
+                match (key.as_str(), octal) {
+                    (Some("defaultMode" | "mode"), Some(mode)) => *child = mode.into(),
+                    _ => octal_modes(child),
+                }
+            }
+        }
+        serde_yaml::Value::Sequence(items) => items.iter_mut().for_each(octal_modes),
+        _ => {}
+    }
 }
 
 fn yaml_documents(text: &str) -> Vec<serde_yaml::Value> {
@@ -1010,32 +1054,35 @@ fn live_objects(
     // Cilium's (its operator creates them from these files) and Flux's controllers'.
     let releases = releases(out);
     let version = kube_version(lab);
-    let rendered = |api_versions: &[String]| -> Vec<(crate::charts::Release, Vec<serde_yaml::Value>)> {
+    type Documents = Vec<(String, serde_yaml::Value)>;
+    let rendered = |api_versions: &[String]| -> Vec<(crate::charts::Release, Documents)> {
         releases
             .iter()
             .map(|r| {
                 let text = render(r, &r.values, &version, api_versions)
                     .unwrap_or_else(|e| panic!("{input}: helm template {}: {e}", r.name));
-                (r.clone(), yaml_documents(&text))
+                (r.clone(), raw_documents(&text))
             })
             .collect()
     };
     let is_crd = |o: &serde_yaml::Value| o["kind"].as_str() == Some("CustomResourceDefinition");
-    let mut crds: BTreeMap<String, serde_yaml::Value> = BTreeMap::new();
-    for (_, objects) in rendered(&[]) {
-        for crd in objects.into_iter().filter(is_crd) {
-            crds.insert(crd["metadata"]["name"].as_str().unwrap().to_string(), crd);
+    let mut crds: BTreeMap<String, String> = BTreeMap::new();
+    let mut add_crds = |documents: Documents| {
+        for (text, crd) in documents.into_iter().filter(|(_, o)| is_crd(o)) {
+            crds.insert(crd["metadata"]["name"].as_str().unwrap().to_string(), text);
         }
+    };
+    for (_, documents) in rendered(&[]) {
+        add_crds(documents);
     }
     for project in ["cilium", "source-controller", "kustomize-controller", "helm-controller"] {
         let dir = charts().join("crds").join(project);
         for file in tree_files(&dir, ".yaml") {
-            for crd in yaml_documents(&read(&dir, &file)).into_iter().filter(is_crd) {
-                crds.insert(crd["metadata"]["name"].as_str().unwrap().to_string(), crd);
-            }
+            add_crds(raw_documents(&read(&dir, &file)));
         }
     }
-    let crd_file = write("crds.yaml", &yaml_stream(&crds.values().collect::<Vec<_>>()));
+    assert!(crds.len() > 20, "{input}: only the CRDs {:?}", crds.keys());
+    let crd_file = write("crds.yaml", &yaml_stream(crds.values()));
     let (ok, text) = kubectl_run(&["apply", "--server-side", "-f", &crd_file]);
     assert!(ok, "{input}: the components' CRDs:\n{text}");
     let (ok, text) = kubectl_run(&["wait", "--for=condition=Established", "crd", "--all", "--timeout=120s"]);
@@ -1060,16 +1107,17 @@ fn live_objects(
         let (ok, text) = dry_run(file, None);
         assert!(ok, "{input}: the API server rejects {file}:\n{text}");
     }
-    let flux: Vec<serde_yaml::Value> = tree_files(out, ".yaml")
+    let flux: Vec<String> = tree_files(out, ".yaml")
         .iter()
         .filter(|f| f.starts_with("flux/"))
-        .flat_map(|f| yaml_documents(&read(out, f)))
-        .filter(|o| o["apiVersion"].as_str().is_some_and(|a| !a.starts_with("kustomize.config.k8s.io/")))
+        .flat_map(|f| raw_documents(&read(out, f)))
+        .filter(|(_, o)| o["apiVersion"].as_str().is_some_and(|a| !a.starts_with("kustomize.config.k8s.io/")))
+        .map(|(text, _)| text)
         .collect();
     if !flux.is_empty() {
         let (ok, text) = kubectl_run(&["create", "namespace", "flux-system"]);
         assert!(ok, "{input}: {text}");
-        let file = write("flux.yaml", &yaml_stream(&flux.iter().collect::<Vec<_>>()));
+        let file = write("flux.yaml", &yaml_stream(&flux));
         let (ok, text) = dry_run(&file, None);
         assert!(ok, "{input}: the API server rejects the Flux tree's objects:\n{text}");
     }
@@ -1087,25 +1135,27 @@ fn live_objects(
     // namespace into the release's.
     let mut workload = None;
     let mut installation = None;
-    for (release, objects) in rendered(&api_versions) {
-        let objects: Vec<&serde_yaml::Value> = objects.iter().filter(|o| !is_crd(o)).collect();
-        for namespace in objects.iter().filter(|o| o["kind"].as_str() == Some("Namespace")) {
-            let file = write("namespace.yaml", &serde_yaml::to_string(namespace).unwrap());
+    for (release, documents) in rendered(&api_versions) {
+        let documents: Vec<&(String, serde_yaml::Value)> = documents.iter().filter(|(_, o)| !is_crd(o)).collect();
+        for (text, _) in documents.iter().filter(|(_, o)| o["kind"].as_str() == Some("Namespace")) {
+            let file = write("namespace.yaml", text);
             let (ok, text) = kubectl_run(&["apply", "--server-side", "-f", &file]);
             assert!(ok, "{input}: {}: {text}", release.name);
         }
-        let (placed, unplaced): (Vec<&serde_yaml::Value>, Vec<&serde_yaml::Value>) =
-            objects.iter().partition(|o| o["metadata"]["namespace"].as_str().is_some());
-        for (objects, namespace) in [(placed, None), (unplaced, Some(release.namespace.as_str()))] {
-            if objects.is_empty() {
+        let (placed, unplaced): (Vec<&(String, serde_yaml::Value)>, Vec<_>) =
+            documents.iter().copied().partition(|(_, o)| o["metadata"]["namespace"].as_str().is_some());
+        for (part, namespace) in [(placed, None), (unplaced, Some(release.namespace.as_str()))] {
+            if part.is_empty() {
                 continue;
             }
-            let file = write(&format!("{}.yaml", release.name), &yaml_stream(&objects));
+            let file = write(&format!("{}.yaml", release.name), &yaml_stream(part.iter().map(|(text, _)| text)));
             let (ok, text) = dry_run(&file, namespace);
             assert!(ok, "{input}: the API server rejects {}'s rendered objects:\n{text}", release.name);
         }
+        let objects: Vec<&serde_yaml::Value> = documents.iter().map(|(_, o)| o).collect();
         let with_namespace = |o: &serde_yaml::Value| {
             let mut o = o.clone();
+            octal_modes(&mut o);
             if o["metadata"]["namespace"].is_null() {
                 o["metadata"]["namespace"] = release.namespace.clone().into();
             }
