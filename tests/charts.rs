@@ -334,6 +334,15 @@ fn meant(lab: &hlc::model::Lab, out: &Path, release: &Release, objects: &[Value]
             let names: Vec<&str> =
                 speaker.map(containers).unwrap_or_default().iter().filter_map(|c| c["name"].as_str()).collect();
             check(!names.contains(&"frr"), format!("the speaker runs its own FRR: {names:?}"));
+            // In BGP mode the speaker talks BGP through FRR-K8s.
+            let bgp_type = speaker.and_then(|s| containers(s).into_iter().find_map(|c| env(c, "METALLB_BGP_TYPE")));
+            check(
+                (bgp_type == Some("frr-k8s")) == bgp,
+                format!(
+                    "the speaker's BGP type is {bgp_type:?} in {} mode (FRR-K8s only for BGP)",
+                    if bgp { "BGP" } else { "L2" }
+                ),
+            );
             check(find(objects, "Deployment", "metallb-controller").is_some(), "no MetalLB controller".into());
         }
         "rook-ceph" => {
