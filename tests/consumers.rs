@@ -8,8 +8,10 @@
 //! kubeconfig; then that control plane running (etcd, apiserver, controller-manager, scheduler with
 //! kubeadm's command lines) in private namespaces: readiness through the VIP, upload-config,
 //! bootstrap token, token discovery and control-plane-prepare for the joining nodes, RBAC for each
-//! `grant` through impersonation and through real ID tokens of a stand-in OIDC provider, and a strict
-//! server-side dry run of every `cluster/manifests` object. Each check has a negative control beside
+//! `grant` through impersonation and through real ID tokens of a stand-in OIDC provider, and, with
+//! the real CRDs of every pinned component installed (`tests/support/charts.sh`), a strict server-side
+//! dry run of every `cluster/manifests` object, the Flux tree and every release's `helm template`
+//! output (see `charts.rs` for what is checked in that output). Each check has a negative control beside
 //! it. Nothing reaches the network and nothing on the host changes (private mount and network
 //! namespaces); every process is killed by its PID when its test ends.
 
