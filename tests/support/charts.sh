@@ -28,7 +28,10 @@ flock 8
 export GOMODCACHE=$root/go-mod GOFLAGS=-mod=mod GOPROXY=${GOPROXY:-https://proxy.golang.org}
 export GOSUMDB=${HLC_GOSUMDB:-off} GOTELEMETRY=off GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
 export PATH=$PATH:/usr/local/go/bin
-command -v go >/dev/null 2>&1 || die "no go on PATH (tests/support/consumers.sh installs one)"
+if ! command -v go >/dev/null 2>&1; then # the toolchain consumers.sh fetches when there is no go
+    for toolchain in "$root"/go-toolchain-*/bin; do [ -x "$toolchain/go" ] && export PATH=$toolchain:$PATH; done
+fi
+command -v go >/dev/null 2>&1 || die "no go on PATH (run tests/support/consumers.sh first: it fetches one)"
 
 # module MODULE@VERSION: the directory of that module's files (downloaded when missing).
 module() {
