@@ -25,7 +25,7 @@ die() { echo "charts: ERROR: $*" >&2; exit 1; }
 exec 8>"$root/.charts.lock"
 flock 8
 
-export GOMODCACHE=$root/go-mod GOFLAGS=-mod=mod GOPROXY=${GOPROXY:-https://proxy.golang.org}
+export GOMODCACHE=$root/go-mod GOFLAGS=-mod=mod # GOPROXY: the go command's own (go env GOPROXY)
 export GOSUMDB=${HLC_GOSUMDB:-off} GOTELEMETRY=off GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
 export PATH=$PATH:/usr/local/go/bin
 if ! command -v go >/dev/null 2>&1; then # the toolchain consumers.sh fetches when there is no go
