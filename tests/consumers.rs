@@ -8,8 +8,10 @@
 //! kubeconfig; then that control plane running (etcd, apiserver, controller-manager, scheduler with
 //! kubeadm's command lines) in private namespaces: readiness through the VIP, upload-config,
 //! bootstrap token, token discovery and control-plane-prepare for the joining nodes, RBAC for each
-//! `grant` through impersonation and through real ID tokens of a stand-in OIDC provider, and a strict
-//! server-side dry run of every `cluster/manifests` object. Each check has a negative control beside
+//! `grant` through impersonation and through real ID tokens of a stand-in OIDC provider, and, with
+//! the real CRDs of every pinned component installed (`tests/support/charts.sh`), a strict server-side
+//! dry run of every `cluster/manifests` object, the Flux tree and every release's `helm template`
+//! output (see `charts.rs` for what is checked in that output). Each check has a negative control beside
 //! it. Nothing reaches the network and nothing on the host changes (private mount and network
 //! namespaces); every process is killed by its PID when its test ends.
 
@@ -57,7 +59,7 @@ fn toolbox() -> &'static Path {
 }
 
 /// A toolbox binary.
-fn consumer(name: &str) -> PathBuf {
+pub(crate) fn consumer(name: &str) -> PathBuf {
     let path = toolbox().join(name);
     assert!(path.is_file(), "the toolbox {} has no {name}", toolbox().display());
     path
@@ -972,108 +974,220 @@ fn live_control_plane(input: &str) {
         }
     }
 
-    // Every object of cluster/manifests, server-side and strict, after installing the CRDs of the
-    // kinds hlc uses (made from ../shared/schemas, the upstream CRDs' schemas).
-    let (crds, objects) = crds_for(&out.join("cluster/manifests"));
-    let crd_file = scratch.path().join("crds.yaml");
-    std::fs::write(
-        &crd_file,
-        crds.iter().map(|c| format!("---\n{}", serde_yaml::to_string(c).unwrap())).collect::<String>(),
-    )
-    .unwrap();
-    let crd_arg = crd_file.display().to_string();
-    if !crds.is_empty() {
-        let (ok, text) = kubectl_run(&["apply", "--server-side", "-f", &crd_arg]);
-        assert!(ok, "{input}: the CRDs from ../shared/schemas:\n{text}");
-        let (ok, text) = kubectl_run(&["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
-        assert!(ok, "{input}: CRDs not established:\n{text}");
-    }
-    let dry_run =
-        |file: &str| kubectl_run(&["apply", "--server-side", "--dry-run=server", "--validate=strict", "-f", file]);
-    for file in &objects {
-        let (ok, text) = dry_run(file);
-        assert!(ok, "{input}: the API server rejects {file}:\n{text}");
-    }
-    // Negative control: an unknown field in an object of each file is rejected.
-    for file in &objects {
-        let text = std::fs::read_to_string(file).unwrap();
-        let broken = scratch.path().join("broken.yaml");
-        let mut documents: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&text)
-            .map(|d| serde::Deserialize::deserialize(d).unwrap())
-            .filter(|d: &serde_yaml::Value| !d.is_null())
-            .collect();
-        let last = documents.last_mut().unwrap();
-        last["hlcUnknownField"] = serde_yaml::Value::from("x");
-        std::fs::write(&broken, serde_yaml::to_string(last).unwrap()).unwrap();
-        let (ok, output) = dry_run(&broken.display().to_string());
-        assert!(!ok, "{input}: the API server accepted an unknown field in {file}'s last object:\n{output}");
-    }
+    live_objects(input, &lab, &out, scratch.path(), &kubectl_run);
     processes.assert_running();
 }
 
-/// Kinds that upstream defines cluster-scoped (every other CRD kind hlc writes is namespaced).
-const CLUSTER_SCOPED: [&str; 2] = ["CiliumLoadBalancerIPPool", "CiliumL2AnnouncementPolicy"];
+/// One YAML stream of documents' texts.
+fn yaml_stream<'a>(documents: impl IntoIterator<Item = &'a String>) -> String {
+    documents.into_iter().map(|d| format!("---\n{d}\n")).collect()
+}
 
-/// CustomResourceDefinitions for the CRD kinds in the YAML files of `dir`, their schemas from
-/// `../shared/schemas` (without `additionalProperties: false`, which a CRD schema cannot carry:
-/// strict field validation rejects unknown fields instead), and the files, as paths.
-fn crds_for(dir: &Path) -> (Vec<serde_json::Value>, Vec<String>) {
-    fn open(schema: &mut serde_json::Value) {
-        match schema {
-            serde_json::Value::Object(map) => {
-                if map.get("additionalProperties") == Some(&serde_json::Value::Bool(false)) {
-                    map.remove("additionalProperties");
+/// The documents of a YAML stream as their own text (kubectl reads it as YAML 1.1, as helm's
+/// templates are written: `defaultMode: 0400` is octal there, a string to serde_yaml, so objects go
+/// to the API server in their original text) with their parsed value, empty documents left out.
+fn raw_documents(text: &str) -> Vec<(String, serde_yaml::Value)> {
+    let mut documents = vec![String::new()];
+    for line in text.lines() {
+        if line == "---" || line.starts_with("--- ") {
+            documents.push(String::new());
+        } else {
+            let last = documents.last_mut().unwrap();
+            last.push_str(line);
+            last.push('\n');
+        }
+    }
+    documents
+        .into_iter()
+        .filter_map(|d| {
+            let value: serde_yaml::Value = serde_yaml::from_str(&d).unwrap_or_else(|e| panic!("{e}:\n{d}"));
+            (!value.is_null()).then_some((d, value))
+        })
+        .collect()
+}
+
+/// `value` with YAML 1.1's octal file modes (`defaultMode: 0400`, which serde_yaml keeps as a
+/// string) made numbers again, to be written back as YAML 1.2.
+fn octal_modes(value: &mut serde_yaml::Value) {
+    match value {
+        serde_yaml::Value::Mapping(map) => {
+            for (key, child) in map.iter_mut() {
+                let octal = child
+                    .as_str()
+                    .filter(|t| t.len() > 1 && t.starts_with('0'))
+                    .and_then(|t| u32::from_str_radix(t, 8).ok());
+                match (key.as_str(), octal) {
+                    (Some("defaultMode" | "mode"), Some(mode)) => *child = mode.into(),
+                    _ => octal_modes(child),
                 }
-                map.values_mut().for_each(open);
             }
-            serde_json::Value::Array(items) => items.iter_mut().for_each(open),
-            _ => {}
+        }
+        serde_yaml::Value::Sequence(items) => items.iter_mut().for_each(octal_modes),
+        _ => {}
+    }
+}
+
+fn yaml_documents(text: &str) -> Vec<serde_yaml::Value> {
+    serde_yaml::Deserializer::from_str(text)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .filter(|d: &serde_yaml::Value| !d.is_null())
+        .collect()
+}
+
+/// The real CRDs of every pinned component, installed; then every object hlc writes
+/// (`cluster/manifests`, the Flux tree) and every release's `helm template` output (rendered with
+/// the live server's API versions) through a strict server-side dry run. Negative controls: an
+/// unknown field in each manifests file's last object, in a rendered workload, and a value an enum
+/// of a chart's CRD does not allow.
+fn live_objects(
+    input: &str,
+    lab: &hlc::model::Lab,
+    out: &Path,
+    scratch: &Path,
+    kubectl_run: &dyn Fn(&[&str]) -> (bool, String),
+) {
+    use crate::charts::{charts, kube_version, releases, render};
+    let write = |name: &str, text: &str| {
+        let file = scratch.join(name);
+        std::fs::write(&file, text).unwrap();
+        file.display().to_string()
+    };
+    // CRDs: those the charts render (their crds/ directories and CRD templates, with hlc's values),
+    // Cilium's (its operator creates them from these files) and Flux's controllers'.
+    let releases = releases(out);
+    let version = kube_version(lab);
+    type Documents = Vec<(String, serde_yaml::Value)>;
+    let rendered = |api_versions: &[String]| -> Vec<(crate::charts::Release, Documents)> {
+        releases
+            .iter()
+            .map(|r| {
+                let text = render(r, &r.values, &version, api_versions)
+                    .unwrap_or_else(|e| panic!("{input}: helm template {}: {e}", r.name));
+                (r.clone(), raw_documents(&text))
+            })
+            .collect()
+    };
+    let is_crd = |o: &serde_yaml::Value| o["kind"].as_str() == Some("CustomResourceDefinition");
+    let mut crds: BTreeMap<String, String> = BTreeMap::new();
+    let mut add_crds = |documents: Documents| {
+        for (text, crd) in documents.into_iter().filter(|(_, o)| is_crd(o)) {
+            crds.insert(crd["metadata"]["name"].as_str().unwrap().to_string(), text);
+        }
+    };
+    for (_, documents) in rendered(&[]) {
+        add_crds(documents);
+    }
+    for project in ["cilium", "source-controller", "kustomize-controller", "helm-controller"] {
+        let dir = charts().join("crds").join(project);
+        for file in tree_files(&dir, ".yaml") {
+            add_crds(raw_documents(&read(&dir, &file)));
         }
     }
-    let mut crds = BTreeMap::new();
-    let mut files = Vec::new();
-    for file in tree_files(dir, ".yaml") {
-        let text = read(dir, &file);
-        files.push(dir.join(&file).display().to_string());
-        for document in serde_yaml::Deserializer::from_str(&text) {
-            let document: serde_yaml::Value = serde::Deserialize::deserialize(document).unwrap();
-            let (Some(api_version), Some(kind)) = (document["apiVersion"].as_str(), document["kind"].as_str()) else {
-                continue;
-            };
-            let Some((group, version)) = api_version.rsplit_once('/') else { continue };
-            if group.ends_with(".k8s.io") || !group.contains('.') {
+    assert!(crds.len() > 20, "{input}: only the CRDs {:?}", crds.keys());
+    let crd_file = write("crds.yaml", &yaml_stream(crds.values()));
+    let (ok, text) = kubectl_run(&["apply", "--server-side", "-f", &crd_file]);
+    assert!(ok, "{input}: the components' CRDs:\n{text}");
+    let (ok, text) = kubectl_run(&["wait", "--for=condition=Established", "crd", "--all", "--timeout=120s"]);
+    assert!(ok, "{input}: CRDs not established:\n{text}");
+    let (ok, text) = kubectl_run(&["api-versions"]);
+    assert!(ok, "{input}: {text}");
+    let api_versions: Vec<String> = text.lines().map(String::from).collect();
+
+    let dry_run = |file: &str, namespace: Option<&str>| {
+        let mut args = vec!["apply", "--server-side", "--dry-run=server", "--validate=strict", "-f", file];
+        if let Some(namespace) = namespace {
+            args.extend(["-n", namespace]);
+        }
+        kubectl_run(&args)
+    };
+    // hlc's own objects: cluster/manifests, then the Flux tree (in flux-system, which `flux install`
+    // creates; kustomize's own kustomization.yaml files are no objects).
+    let manifests = out.join("cluster/manifests");
+    let files: Vec<String> =
+        tree_files(&manifests, ".yaml").iter().map(|f| manifests.join(f).display().to_string()).collect();
+    for file in &files {
+        let (ok, text) = dry_run(file, None);
+        assert!(ok, "{input}: the API server rejects {file}:\n{text}");
+    }
+    let flux: Vec<String> = tree_files(out, ".yaml")
+        .iter()
+        .filter(|f| f.starts_with("flux/"))
+        .flat_map(|f| raw_documents(&read(out, f)))
+        .filter(|(_, o)| o["apiVersion"].as_str().is_some_and(|a| !a.starts_with("kustomize.config.k8s.io/")))
+        .map(|(text, _)| text)
+        .collect();
+    if !flux.is_empty() {
+        let (ok, text) = kubectl_run(&["create", "namespace", "flux-system"]);
+        assert!(ok, "{input}: {text}");
+        let file = write("flux.yaml", &yaml_stream(&flux));
+        let (ok, text) = dry_run(&file, None);
+        assert!(ok, "{input}: the API server rejects the Flux tree's objects:\n{text}");
+    }
+    // Negative control: an unknown field in an object of each file is rejected.
+    for file in &files {
+        let mut documents = yaml_documents(&std::fs::read_to_string(file).unwrap());
+        let last = documents.last_mut().unwrap();
+        last["hlcUnknownField"] = serde_yaml::Value::from("x");
+        let broken = write("broken.yaml", &serde_yaml::to_string(last).unwrap());
+        let (ok, output) = dry_run(&broken, None);
+        assert!(!ok, "{input}: the API server accepted an unknown field in {file}'s last object:\n{output}");
+    }
+
+    // Each release as helm would install it: its namespaces first (for real), objects without a
+    // namespace into the release's.
+    let mut workload = None;
+    let mut installation = None;
+    for (release, documents) in rendered(&api_versions) {
+        let documents: Vec<&(String, serde_yaml::Value)> = documents.iter().filter(|(_, o)| !is_crd(o)).collect();
+        for (text, _) in documents.iter().filter(|(_, o)| o["kind"].as_str() == Some("Namespace")) {
+            let file = write("namespace.yaml", text);
+            let (ok, text) = kubectl_run(&["apply", "--server-side", "-f", &file]);
+            assert!(ok, "{input}: {}: {text}", release.name);
+        }
+        let (placed, unplaced): (Vec<&(String, serde_yaml::Value)>, Vec<_>) =
+            documents.iter().copied().partition(|(_, o)| o["metadata"]["namespace"].as_str().is_some());
+        for (part, namespace) in [(placed, None), (unplaced, Some(release.namespace.as_str()))] {
+            if part.is_empty() {
                 continue;
             }
-            let schema_file =
-                root().join("../shared/schemas").join(group).join(format!("{}_{version}.json", kind.to_lowercase()));
-            let mut schema: serde_json::Value = serde_json::from_str(
-                &std::fs::read_to_string(&schema_file).unwrap_or_else(|e| panic!("{}: {e}", schema_file.display())),
-            )
-            .unwrap();
-            open(&mut schema);
-            let singular = kind.to_lowercase();
-            let plural = match singular.strip_suffix('y') {
-                Some(stem) => format!("{stem}ies"),
-                None => format!("{singular}s"),
-            };
-            let scope = if CLUSTER_SCOPED.contains(&kind) { "Cluster" } else { "Namespaced" };
-            crds.insert(
-                format!("{plural}.{group}"),
-                serde_json::json!({
-                    "apiVersion": "apiextensions.k8s.io/v1",
-                    "kind": "CustomResourceDefinition",
-                    "metadata": {"name": format!("{plural}.{group}")},
-                    "spec": {
-                        "group": group,
-                        "scope": scope,
-                        "names": {"kind": kind, "listKind": format!("{kind}List"), "plural": plural, "singular": singular},
-                        "versions": [{"name": version, "served": true, "storage": true, "schema": {"openAPIV3Schema": schema}}],
-                    },
-                }),
-            );
+            let file = write(&format!("{}.yaml", release.name), &yaml_stream(part.iter().map(|(text, _)| text)));
+            let (ok, text) = dry_run(&file, namespace);
+            assert!(ok, "{input}: the API server rejects {}'s rendered objects:\n{text}", release.name);
+        }
+        let objects: Vec<&serde_yaml::Value> = documents.iter().map(|(_, o)| o).collect();
+        let with_namespace = |o: &serde_yaml::Value| {
+            let mut o = o.clone();
+            octal_modes(&mut o);
+            if o["metadata"]["namespace"].is_null() {
+                o["metadata"]["namespace"] = release.namespace.clone().into();
+            }
+            o
+        };
+        if workload.is_none() {
+            workload = objects
+                .iter()
+                .find(|o| matches!(o["kind"].as_str(), Some("Deployment" | "DaemonSet")))
+                .map(|o| with_namespace(o));
+        }
+        if installation.is_none() {
+            installation =
+                objects.iter().find(|o| o["kind"].as_str() == Some("Installation")).map(|o| with_namespace(o));
         }
     }
-    (crds.into_values().collect(), files)
+    // Negative controls: a rendered workload with an unknown field in its pod's first container,
+    // and (Calico labs) an IP pool encapsulation the Installation CRD does not allow.
+    let mut workload = workload.unwrap_or_else(|| panic!("{input}: no release renders a workload"));
+    workload["spec"]["template"]["spec"]["containers"][0]["hlcUnknownField"] = "x".into();
+    let (ok, text) = dry_run(&write("broken.yaml", &serde_yaml::to_string(&workload).unwrap()), None);
+    assert!(
+        !ok && text.contains("hlcUnknownField"),
+        "{input}: a rendered workload with an unknown field was accepted:\n{text}"
+    );
+    if let Some(mut installation) = installation {
+        installation["spec"]["calicoNetwork"]["ipPools"][0]["encapsulation"] = "Bogus".into();
+        let (ok, text) = dry_run(&write("broken.yaml", &serde_yaml::to_string(&installation).unwrap()), None);
+        assert!(!ok && text.contains("Bogus"), "{input}: the Installation CRD accepted encapsulation Bogus:\n{text}");
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod addons;
 mod boot_vm;
 mod build;
+mod charts;
 mod cli;
 mod commands;
 mod consumers;

@@ -12,7 +12,12 @@ pub fn component(lab: &Lab) -> Option<Component> {
     }
     let mut component = Component::new("nfs-csi", &["storage"]);
     component.depends_on = vec!["cni"];
-    let values = json!({"controller": {"replicas": 1}, "externalSnapshotter": {"enabled": false}});
+    // No volume snapshots: neither the snapshot controller nor the controller's csi-snapshotter
+    // sidecar, which would watch VolumeSnapshot CRDs nothing installs.
+    let values = json!({
+        "controller": {"replicas": 1, "enableSnapshotter": false},
+        "externalSnapshotter": {"enabled": false},
+    });
     component.release =
         Some(Release { name: "csi-driver-nfs", chart: CSI_DRIVER_NFS, namespace: "kube-system".into(), values });
     Some(component)

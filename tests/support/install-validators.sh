@@ -59,6 +59,11 @@ fi
 
 # The real Kubernetes consumers (kubeadm, the control plane, kubectl, etcd, helm, containerd 2.x), built
 # pinned from the Go module proxy and cached by version (a cold build takes a while; cached, seconds).
-# (An assignment, so that a failed build fails this script: `echo "$(…)"` would hide it.)
+# (Assignments, so that a failed build fails this script: `echo "$(…)"` would hide it.)
 consumers="$(bash "$(dirname "${BASH_SOURCE[0]}")/consumers.sh")"
 echo "install-validators: consumers in ${consumers##*$'\n'}"
+
+# The Helm charts hlc pins and the CRDs of the components it writes objects for, from the same proxy
+# (or tests/charts/ where the proxy lacks the pinned version), cached by version.
+charts="$(bash "$(dirname "${BASH_SOURCE[0]}")/charts.sh")"
+echo "install-validators: charts in ${charts##*$'\n'}"
