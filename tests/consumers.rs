@@ -779,14 +779,24 @@ fn live_control_plane(input: &str) {
         data.contains(&format!("jws-kubeconfig-{token_id}"))
     });
     assert!(signed, "{input}: the controller-manager never signed cluster-info with the token\n{}", processes.tails());
-    // The token kubeadm made from the init config: never expires (nodes join days later), can sign
-    // and authenticate.
+    // The token kubeadm made from the init config: valid for a day (day 0; later joins make it
+    // valid again for a while, as the change plan says), can sign and authenticate.
     let secret = format!("bootstrap-token-{token_id}");
     let (ok, data) = kubectl_run(&["-n", "kube-system", "get", "secret", &secret, "-o", "jsonpath={.data}"]);
     let data: serde_json::Value =
         serde_json::from_str(&data).unwrap_or_else(|e| panic!("{input}: {secret}: {e}: {data}"));
     assert!(ok && data.get("token-secret").is_some(), "{input}: {data}");
-    assert!(data.get("expiration").is_none(), "{input}: the bootstrap token expires: {data}");
+    let expiration = data["expiration"].as_str().unwrap_or_else(|| panic!("{input}: the token never expires: {data}"));
+    use base64::Engine;
+    let expiration = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(expiration).unwrap()).unwrap();
+    let (ok, at) = output_of({
+        let mut date = Command::new("date");
+        date.args(["-u", "-d", &expiration, "+%s"]);
+        date
+    });
+    let left = at.trim().parse::<u64>().unwrap_or_else(|_| panic!("{input}: {ok} {at}"))
+        - std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    assert!((23 * 3600..=24 * 3600).contains(&left), "{input}: the token expires in {left} s ({expiration})");
     for usage in ["usage-bootstrap-authentication", "usage-bootstrap-signing"] {
         assert!(data.get(usage).is_some(), "{input}: the bootstrap token lacks {usage}: {data}");
     }
@@ -917,6 +927,12 @@ fn live_control_plane(input: &str) {
         if grant.namespace.is_some() {
             assert_eq!(can(&subject(prefix), "kube-system"), "no", "{what}: leaks out of its namespace");
         }
+    }
+
+    // A worker's drain-only credential: what it may do (RBAC), and that the admission policy keeps
+    // it to its own Node.
+    if let Some(worker) = lab.nodes.iter().find(|n| !n.is_control_plane()) {
+        drain_credential_holds(&input, (&out, scratch.path()), &worker.name.value, &kubectl_run, &mut processes);
     }
 
     // OIDC end to end: ID tokens from the stand-in provider, through hlc's authentication config,
@@ -1406,4 +1422,65 @@ fn kube_vip_reads_every_env_variable_of_its_static_pods() {
     }
     assert!(checked > 0, "no kube-vip manifest was checked");
     assert!(unread.is_empty(), "{}", unread.join("\n"));
+}
+
+/// The `node-drainers` layer on a live API server: a worker's drain credential may read nodes,
+/// list pods and evict them, and cordon and uncordon its own Node only (ValidatingAdmissionPolicy);
+/// it may not read secrets or delete nodes.
+fn drain_credential_holds(
+    input: &str,
+    (out, scratch): (&Path, &Path),
+    worker: &str,
+    kubectl_run: &dyn Fn(&[&str]) -> (bool, String),
+    processes: &mut Processes,
+) {
+    let manifest = out.join("cluster/manifests/node-drainers.yaml").display().to_string();
+    let (ok, text) = kubectl_run(&["apply", "--server-side", "-f", &manifest]);
+    assert!(ok, "{input}: {text}");
+    for name in [worker, "hlc-some-other-node"] {
+        let node = serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}}).to_string();
+        let file = scratch.join(format!("{name}.node.json"));
+        std::fs::write(&file, node).unwrap();
+        let (ok, text) = kubectl_run(&["apply", "--server-side", "-f", &file.display().to_string()]);
+        assert!(ok, "{input}: {text}");
+    }
+    let user = format!("--as=hlc:node-drainer:{worker}");
+    let group = "--as-group=hlc:node-drainers";
+    let can = |args: &[&str]| {
+        let mut all = vec!["auth", "can-i"];
+        all.extend(args);
+        all.extend([user.as_str(), group]);
+        kubectl_run(&all).1.lines().next().unwrap_or_default().trim().to_string()
+    };
+    for allowed in [
+        &["list", "pods", "-A"][..],
+        &["create", "pods", "--subresource=eviction", "-n", "default"],
+        &["patch", "nodes"],
+        &["get", "daemonsets.apps", "-n", "kube-system"],
+    ] {
+        assert_eq!(can(allowed), "yes", "{input}: the drain credential may {allowed:?}");
+    }
+    for denied in [
+        &["get", "secrets", "-A"][..],
+        &["delete", "nodes"],
+        &["create", "pods", "-n", "default"],
+        &["create", "pods", "--subresource=exec", "-n", "default"],
+    ] {
+        assert_eq!(can(denied), "no", "{input}: the drain credential may not {denied:?}");
+    }
+    // `kubectl cordon` exits 0 even when its patch is refused: judge by what it says and by the Node.
+    let as_drainer = |verb: &str, node: &str| kubectl_run(&[verb, node, user.as_str(), group]).1;
+    let unschedulable =
+        |node: &str| kubectl_run(&["get", "node", node, "-o", "jsonpath={.spec.unschedulable}"]).1.trim() == "true";
+    let text = as_drainer("cordon", worker);
+    assert!(!text.contains("error") && unschedulable(worker), "{input}: a worker cordons itself: {text}");
+    // The policy is enforced once the API server has loaded it: wait for the refusal.
+    let mut refusal = String::new();
+    let refused = wait_for(60, processes, || {
+        refusal = as_drainer("cordon", "hlc-some-other-node");
+        refusal.contains("only its own node")
+    });
+    assert!(refused && !unschedulable("hlc-some-other-node"), "{input}: a worker cordoned another node: {refusal}");
+    let text = as_drainer("uncordon", worker);
+    assert!(!unschedulable(worker), "{input}: a worker uncordons itself: {text}");
 }

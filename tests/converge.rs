@@ -384,6 +384,7 @@ fn an_upgrade_on_the_first_control_plane_runs_kubeadm_upgrade_apply_in_order() {
         "systemctl daemon-reload".into(),
         "systemctl restart kubelet".into(),
         format!("{admin} uncordon node1"),
+        format!("{admin} get node node1 -o jsonpath={{.spec.unschedulable}}"),
     ];
     assert_eq!(calls, expected, "{:#?}", run.calls);
     assert!(fake.file("var/lib/hlc/upgrading").is_none(), "the marker goes with the uncordon");
@@ -428,7 +429,7 @@ fn an_upgrade_on_a_second_control_plane_waits_for_the_cluster_version() {
             "apt-get install --no-install-recommends --allow-downgrades --allow-change-held-packages kubelet=1.36.2-*"
         ) < position("systemctl restart kubelet")
     );
-    assert!(calls.last().unwrap().ends_with("uncordon node2"), "{calls:#?}");
+    assert!(calls.iter().any(|c| c.ends_with("uncordon node2")), "{calls:#?}");
     assert!(!calls.iter().any(|c| c.starts_with("kubeadm upgrade apply")), "only the first control plane applies");
 }
 
@@ -460,11 +461,19 @@ fn an_upgrade_on_a_worker_waits_for_every_control_plane_and_drains_with_its_own_
     assert!(drain.contains("/etc/hlc/drain.conf drain node4"), "{drain}");
     assert!(calls.iter().all(|c| !c.contains("admin.conf")), "a worker never uses admin.conf: {calls:#?}");
     assert!(calls.iter().any(|c| c == "kubeadm upgrade node"), "{calls:#?}");
-    assert!(calls.last().unwrap().ends_with("/etc/hlc/drain.conf uncordon node4"), "{calls:#?}");
+    assert!(calls.iter().any(|c| c.ends_with("/etc/hlc/drain.conf uncordon node4")), "{calls:#?}");
     assert!(fake
         .file("etc/hlc/drain.conf")
         .is_some_and(|c| c.contains("hlc:node-drainer:node4") || c.contains("client-certificate-data")));
     assert!(fake.file("var/lib/hlc/upgrading").is_none());
+
+    // An uncordon the API refuses (kubectl still exits 0) is noticed: the upgrade stays pending.
+    fake.sim("uncordon-refused", "");
+    std::fs::write(fake.root.path().join("var/lib/hlc/upgrading"), "1.36.2\n").unwrap();
+    let refused = fake.run();
+    assert_ne!(refused.status, 0, "{}", refused.stderr);
+    assert!(refused.stderr.contains("node4 is still cordoned after kubectl uncordon"), "{}", refused.stderr);
+    assert!(fake.file("var/lib/hlc/upgrading").is_some());
 }
 
 /// 1.35 → 1.36 moves containerd 1.x to 2.x: a member keeps its running containerd (and its old

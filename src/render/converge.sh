@@ -590,6 +590,15 @@ upgrade_control_plane_or_config() {
     esac
 }
 
+# `kubectl uncordon` exits 0 even when its patch is refused: check the Node itself.
+uncordon_self() {
+    node_kubectl uncordon "$NODE"
+    if [ "$(node_kubectl get node "$NODE" -o 'jsonpath={.spec.unschedulable}')" = true ]; then
+        log "$NODE is still cordoned after kubectl uncordon (refused?): the upgrade stays pending"
+        return 1
+    fi
+}
+
 upgrade_kubernetes() {
     if [ "$WAS_MEMBER" -eq 0 ] || ! upgrade_pending; then
         return 0
@@ -608,7 +617,7 @@ upgrade_kubernetes() {
     restart_if_changed "$CONTAINERD_CONFIG" containerd restart
     systemctl daemon-reload
     systemctl restart kubelet
-    node_kubectl uncordon "$NODE"
+    uncordon_self
     rm -f "$UPGRADING"
     log "upgraded to Kubernetes $KUBERNETES_VERSION"
 }

@@ -13,6 +13,7 @@
 #   cluster-version          the version in the cluster's kubeadm-config (`kubeadm upgrade apply` sets it)
 #   control-plane-versions   the control planes' kubelet versions, one a line (kubectl get nodes)
 #   drain-forbidden          kubectl drain is refused (a credential without the rights)
+#   uncordon-refused         the Node stays unschedulable after kubectl uncordon (which exits 0 anyway)
 # kubeadm refuses what the real one would: a config with the token placeholder left in, `join`
 # with a kubelet.conf present (preflight FileAvailable), and anything on a member.
 set -euo pipefail
@@ -181,6 +182,9 @@ kubectl)
         fi
         ;;
     *" uncordon "*) ;;
+    *" get node "*" jsonpath={.spec.unschedulable}"*)
+        if [ -f "$sim/uncordon-refused" ]; then echo true; fi
+        ;;
     *)
         echo "converge-stub: no simulation for kubectl $*" >&2
         exit 127
