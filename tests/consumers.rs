@@ -932,7 +932,7 @@ fn live_control_plane(input: &str) {
     // A worker's drain-only credential: what it may do (RBAC), and that the admission policy keeps
     // it to its own Node.
     if let Some(worker) = lab.nodes.iter().find(|n| !n.is_control_plane()) {
-        drain_credential_holds(&input, (&out, scratch.path()), &worker.name.value, &kubectl_run, &mut processes);
+        drain_credential_holds(input, (&out, scratch.path()), &worker.name.value, &kubectl_run, &mut processes);
     }
 
     // OIDC end to end: ID tokens from the stand-in provider, through hlc's authentication config,
