@@ -95,6 +95,7 @@ codes! {
     StateNotIgnored = "hlc::state::not-ignored", Warning, "the state directory sits in a git work tree and is not ignored (build only)";
     VersionSkip = "hlc::lifecycle::version-skip", Error, "`kubernetes` is raised by more than one minor over the previous build's (hlc.lock)";
     VersionDowngrade = "hlc::lifecycle::downgrade", Error, "`kubernetes` is lower than the previous build's (hlc.lock): kubeadm cannot downgrade";
+    ClusterRebuild = "hlc::lifecycle::cluster-rebuild", Error, "the only control plane's IP or role changes: re-joining it would start a new, empty cluster";
     QuorumRisk = "hlc::lifecycle::quorum", Warning, "one change removes several control planes: etcd keeps quorum only if they leave one at a time";
     CertificateExpiring = "hlc::lifecycle::expiring", Warning, "a certificate in the tree or in use on the nodes expires within 60 days (a CA: within a year)";
 }

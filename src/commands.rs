@@ -64,6 +64,7 @@ struct Rendered {
 /// skips and downgrades (errors), control planes leaving at once (a warning).
 pub fn against_previous_build(lab: &Lab, previous: Option<&Lock>) -> Vec<crate::diagnostic::Diagnostic> {
     let mut diagnostics = crate::lifecycle::checks::version_change(lab, previous);
+    diagnostics.extend(crate::lifecycle::checks::cluster_rebuild(lab, previous));
     diagnostics.extend(crate::lifecycle::checks::quorum(lab, previous));
     diagnostics
 }

@@ -1483,4 +1483,10 @@ fn drain_credential_holds(
     assert!(refused && !unschedulable("hlc-some-other-node"), "{input}: a worker cordoned another node: {refusal}");
     let text = as_drainer("uncordon", worker);
     assert!(!unschedulable(worker), "{input}: a worker uncordons itself: {text}");
+    // Nothing but spec.unschedulable, not even on its own Node: no control-plane role label.
+    let (_, text) =
+        kubectl_run(&["label", "node", worker, "node-role.kubernetes.io/control-plane=", user.as_str(), group]);
+    assert!(text.contains("may change only spec.unschedulable"), "{input}: a worker labelled itself: {text}");
+    let (_, labels) = kubectl_run(&["get", "node", worker, "-o", "jsonpath={.metadata.labels}"]);
+    assert!(!labels.contains("control-plane"), "{input}: {labels}");
 }

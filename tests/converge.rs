@@ -375,9 +375,9 @@ fn an_upgrade_on_the_first_control_plane_runs_kubeadm_upgrade_apply_in_order() {
         "apt-get update --error-on=any".into(),
         "apt-get install --no-install-recommends --allow-downgrades --allow-change-held-packages kubeadm=1.36.2-*".into(),
         "apt-mark hold kubeadm".into(),
-        format!("{admin} -n kube-system get configmap kubeadm-config -o jsonpath={{.data.ClusterConfiguration}}"),
         "kubeadm upgrade apply v1.36.2 --yes --certificate-renewal=false".into(),
         format!("{admin} drain node1 --ignore-daemonsets --delete-emptydir-data --timeout=600s"),
+        format!("{admin} get node node1 -o jsonpath={{.spec.unschedulable}}"),
         "apt-mark unhold kubelet kubectl".into(),
         "apt-get install --no-install-recommends --allow-downgrades --allow-change-held-packages kubelet=1.36.2-* kubectl=1.36.2-*".into(),
         "apt-mark hold kubelet kubectl".into(),
@@ -449,6 +449,12 @@ fn an_upgrade_on_a_worker_waits_for_every_control_plane_and_drains_with_its_own_
     assert_ne!(none.status, 0, "no control plane reported yet");
 
     fake.sim("control-plane-versions", "v1.36.2\nv1.36.2\nv1.36.2\n");
+    fake.sim("cordon-refused", "");
+    let uncordoned = fake.run();
+    assert_ne!(uncordoned.status, 0, "a drain whose cordon was refused must not go on");
+    assert!(uncordoned.stderr.contains("node4 is not cordoned after kubectl drain"), "{}", uncordoned.stderr);
+    assert!(!uncordoned.calls.iter().any(|c| c.contains("kubelet=1.36.2")), "no kubelet upgrade on an uncordoned node");
+    std::fs::remove_file(fake.sim.path().join("cordon-refused")).unwrap();
     fake.sim("drain-forbidden", "");
     let refused = fake.run();
     assert_ne!(refused.status, 0);
@@ -476,11 +482,12 @@ fn an_upgrade_on_a_worker_waits_for_every_control_plane_and_drains_with_its_own_
     assert!(fake.file("var/lib/hlc/upgrading").is_some());
 }
 
-/// 1.35 → 1.36 moves containerd 1.x to 2.x: a member keeps its running containerd (and its old
-/// config) until the upgrade has drained it, then installs `containerd.io=2.*`, restarts
-/// containerd with the schema-3 config, and only then the kubelet.
+/// 1.35 → 1.36 moves containerd 1.x to 2.x. The seed has already written the schema-3 config,
+/// which containerd 1.7.17+ refuses: a member swaps containerd in its package step, before
+/// anything needs the runtime (running pods survive it), and restarts it with the new config;
+/// the Kubernetes packages wait for the upgrade step.
 #[test]
-fn an_upgrade_to_containerd_2_swaps_containerd_after_the_drain() {
+fn an_upgrade_to_containerd_2_swaps_containerd_first() {
     let fake = member_on_an_older_version("node1", false);
     fake.sim("cluster-version", "1.35.4");
     let installed = fake.sim.path().join("installed");
@@ -490,17 +497,14 @@ fn an_upgrade_to_containerd_2_swaps_containerd_after_the_drain() {
     let config = fake.root.path().join("etc/containerd/config.toml");
     std::fs::write(&config, std::fs::read_to_string(&config).unwrap() + "# the new seed's schema-3 config\n").unwrap();
     let run = fake.converge();
-    let calls = upgrade_calls(&run);
-    let position =
-        |needle: &str| calls.iter().position(|c| c.contains(needle)).unwrap_or_else(|| panic!("{needle}: {calls:#?}"));
-    assert!(position(" drain node1 ") < position("containerd.io=2.*"), "{calls:#?}");
-    assert!(position("containerd.io=2.*") < position("systemctl restart containerd"));
-    assert!(position("systemctl restart containerd") < position("systemctl restart kubelet"));
-    let before_upgrade: Vec<&String> = run.calls.iter().take_while(|c| !c.contains("unhold kubeadm")).collect();
-    assert!(
-        !before_upgrade.iter().any(|c| *c == "systemctl restart containerd"),
-        "containerd keeps running until drained"
-    );
+    let position = |needle: &str| {
+        run.calls.iter().position(|c| c.contains(needle)).unwrap_or_else(|| panic!("{needle}: {:#?}", run.calls))
+    };
+    let swap = position("containerd.io=2.*");
+    assert!(!run.calls[swap].contains("kubelet="), "only containerd moves early: {}", run.calls[swap]);
+    assert!(swap < position("systemctl restart containerd"));
+    assert!(position("systemctl restart containerd") < position("kubeadm upgrade apply"));
+    assert!(position("kubeadm upgrade apply") < position(" drain node1 "));
 }
 
 /// Scenario 6: the dpkg lock held for the first attempts is waited out; a download that always

@@ -237,7 +237,8 @@ fn a_removed_control_plane_leaves_etcd_by_name_and_two_at_once_warn() {
     assert!(before.contains("exec etcd-node1 -- etcdctl"), "{before}");
     assert!(before.contains("$3 == \"node3\"") && before.contains("member remove"), "{before}");
     let order: Vec<String> = texts(&removed["before"]);
-    assert!(order[0].contains("drain") && order[1].contains("member remove") && order[2].contains("delete node"));
+    assert!(order[0].contains("drain") && order[1].contains("member remove"), "{order:#?}");
+    assert!(order[2].contains("kubeadm reset -f") && order[3].contains("delete node"), "{order:#?}");
     let check = hlc_in(dir.path(), &["check"]);
     assert!(!check.stderr.contains("hlc::lifecycle::quorum"), "one at a time is fine");
 
@@ -329,6 +330,9 @@ fn a_certificate_on_the_nodes_20_days_before_expiry_warns_and_is_renewed() {
     let near_ca_expiry = build_at(dir.path(), ca.not_after - 100 * 86_400);
     assert!(near_ca_expiry.stderr.contains("hlc never re-issues a CA"), "{}", near_ca_expiry.stderr);
     assert_eq!(lock(dir.path()).identity, fingerprint, "the same CAs");
+    let expired = build_at(dir.path(), ca.not_after + 86_400);
+    assert!(expired.stderr.contains("expired on"), "{}", expired.stderr);
+    assert_eq!(lock(dir.path()).identity, fingerprint, "not even an expired CA is re-minted");
 }
 
 /// Following hlc's pinned patch (here: dropping an explicit older patch) is the same upgrade path.
@@ -343,4 +347,26 @@ fn a_patch_bump_is_an_upgrade_too() {
     let node1 = node(&plan, "node1");
     assert_eq!((node1["kind"].as_str(), node1["to"].as_str()), (Some("upgrade"), Some(target.as_str())));
     assert!(texts(&node1["then"]).iter().any(|t| t.contains(&format!("kubeadm upgrade apply v{target}"))));
+}
+
+/// The only control plane cannot re-join: resetting the only etcd member is a new, empty cluster.
+#[test]
+fn moving_the_only_control_plane_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("fixtures/valid/raspberry-pi.kdl"), dir.path().join("homelab.kdl")).unwrap();
+    assert_eq!(hlc_in(dir.path(), &["build"]).status, 0);
+    let block = node_block(dir.path(), "pi1");
+    let ip = block.split("ip=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let moved = block.replace(&format!("ip=\"{ip}\""), "ip=\"192.168.1.99\"");
+    edit(dir.path(), &block, &moved);
+    let check = hlc_in(dir.path(), &["check"]);
+    assert_eq!(check.status, 1, "{}", check.stderr);
+    assert!(check.stderr.contains("hlc::lifecycle::cluster-rebuild"), "{}", check.stderr);
+    assert!(check.stderr.contains(&format!("its IP changes {ip} ->")), "{}", check.stderr);
+    // A worker's address may move (the negative control): a re-join, no error.
+    edit(dir.path(), &moved, &block);
+    let worker = node_block(dir.path(), "pi2");
+    let worker_ip = worker.split("ip=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    edit(dir.path(), &worker, &worker.replace(&format!("ip=\"{worker_ip}\""), "ip=\"192.168.1.98\""));
+    assert_eq!(hlc_in(dir.path(), &["check"]).status, 0);
 }

@@ -167,7 +167,7 @@ fn plan_node(
     if let Some(reason) = rejoin_reason(before, node) {
         plan.before = leave_steps(before, old_nodes);
         plan.before.push(format!(
-            "on {name}: re-image it, or `sudo kubeadm reset -f && sudo rm -rf /var/lib/hlc` (its kubelet and etcd identity go)",
+            "on {name}: `sudo rm -rf /var/lib/hlc` (converge's records), or re-image it",
             name = node.name
         ));
         plan.before.push(fresh_token_step());
@@ -295,6 +295,9 @@ fn leave_steps(node: &NodeRecord, remaining: &[NodeRecord]) -> Vec<String> {
             ));
         }
     }
+    steps.push(format!(
+        "on {name}: `sudo kubeadm reset -f` (stops its kubelet and static pods, so it cannot register again)"
+    ));
     steps.push(format!("{KUBECTL} delete node {name}"));
     steps
 }
@@ -363,6 +366,20 @@ fn cluster_before(old: &Lock, new: &Lock, nodes: &[NodePlan]) -> Vec<String> {
     }
     if nodes.iter().any(|n| matches!(n.change, NodeChange::Upgrade { .. })) {
         steps.push(format!("{KUBECTL} get nodes: every node Ready before the upgrade starts"));
+        let drainers = "cluster/manifests/node-drainers.yaml";
+        if new.entry(drainers).is_some() && old.entry(drainers) != new.entry(drainers) {
+            steps.push(format!(
+                "{KUBECTL} apply --server-side -f out/{drainers} (the workers drain themselves with these rights: \
+                 they must be in the cluster before the workers upgrade, not only after Flux syncs)"
+            ));
+        }
+    }
+    if old.nodes.is_empty() {
+        steps.push(
+            "the previous build's hlc.lock has no per-node records (an hlc from before day 2): versions, addresses \
+             and roles were not compared this once; check them against the running cluster"
+                .into(),
+        );
     }
     steps
 }

@@ -54,6 +54,37 @@ pub fn version_change(lab: &Lab, old: Option<&Lock>) -> Vec<Diagnostic> {
     Vec::new()
 }
 
+/// `hlc::lifecycle::cluster-rebuild`: the previous build's only control plane keeps its name but
+/// changes its IP or stops being a control plane. Its node IP and etcd peer URL cannot change in
+/// place, and re-joining it means `kubeadm reset` of the cluster's only etcd member: every object
+/// is lost and a new, empty cluster starts (and without a VIP every node's kubeconfig still points
+/// at the old address).
+pub fn cluster_rebuild(lab: &Lab, old: Option<&Lock>) -> Vec<Diagnostic> {
+    let Some(old) = old else { return Vec::new() };
+    let control_planes: Vec<_> = old.nodes.iter().filter(|n| n.role == "control-plane").collect();
+    let [only] = control_planes.as_slice() else { return Vec::new() };
+    let Some(node) = lab.nodes.iter().find(|n| n.name.value == only.name) else { return Vec::new() };
+    let moved = node.ip().to_string() != only.ip;
+    if !moved && node.is_control_plane() {
+        return Vec::new();
+    }
+    let span = node.nics.first().map_or(node.name.span, |nic| nic.ip.span);
+    let what = if moved {
+        format!("its IP changes {} -> {}", only.ip, node.ip())
+    } else {
+        "it stops being a control plane".into()
+    };
+    vec![Diagnostic::new(
+        Code::ClusterRebuild,
+        span,
+        format!("node {} is the cluster's only control plane (hlc.lock) and {what}", only.name),
+        "the only etcd member",
+    )
+    .with_help(
+        "it would have to re-join, and resetting the only etcd member loses the cluster: keep its address          (and role); to move it, add a control plane first (with a VIP), apply, then change this one",
+    )]
+}
+
 /// `hlc::lifecycle::quorum`: control planes that leave in one change (removed, or made workers).
 pub fn quorum(lab: &Lab, old: Option<&Lock>) -> Vec<Diagnostic> {
     let Some(old) = old else { return Vec::new() };

@@ -82,8 +82,11 @@ impl Credential {
 fn reusable(spec: &CertSpec, digest: &str, state: &StateDir, clock: &Clock) -> Result<Option<Credential>, IssueError> {
     let Some(meta) = state.read(&format!("{}.meta", spec.name))? else { return Ok(None) };
     let Ok(meta) = toml::from_str::<Meta>(&meta) else { return Ok(None) };
+    // A spec without a renewal window (a CA) is never re-issued on a clock, not even expired: a
+    // new CA is a new cluster (`hlc::lifecycle::expiring` says so a year ahead).
     let renew_at = meta.not_after - i64::from(spec.renew_days) * 86_400;
-    if meta.spec_digest != digest || clock.now.unix_timestamp() >= renew_at {
+    let due = spec.renew_days > 0 && clock.now.unix_timestamp() >= renew_at;
+    if meta.spec_digest != digest || due {
         return Ok(None);
     }
     let cert = state.read(&format!("{}.crt", spec.name))?;

@@ -53,8 +53,9 @@ fn ca(name: &str, common_name: &str) -> CertSpec {
         dns_names: vec![common_name.into()],
         ips: vec![],
         validity_days: CA_DAYS,
-        // Never re-issued on a clock: a new CA is a new cluster (`hlc::lifecycle::expiring`
-        // warns a year ahead; rotation is a manual procedure).
+        // No renewal window: never re-issued on a clock, not even once expired (a new CA is a new
+        // cluster; `hlc::lifecycle::expiring` warns a year ahead; rotation is kubeadm's manual
+        // procedure).
         renew_days: 0,
         sources: vec!["cluster".into()],
     }

@@ -301,7 +301,6 @@ add_repository() {
 # Kubernetes packages at the pinned version on a node that is not a member yet. A member on
 # another version keeps it here: the upgrade step (after membership) moves it in kubeadm's order,
 # and with it containerd and the containerd config.
-VERSION_PENDING=0
 install_kubernetes_packages() {
     local package installed wanted=() held=()
     for package in kubelet kubeadm kubectl; do
@@ -314,7 +313,6 @@ install_kubernetes_packages() {
         *)
             if is_member; then
                 log "upgrade pending: $package $installed is installed, the seed pins $KUBERNETES_VERSION (the upgrade step moves it)"
-                VERSION_PENDING=1
             else
                 held+=("$package")
                 wanted+=("$package=$KUBERNETES_VERSION-*")
@@ -322,13 +320,10 @@ install_kubernetes_packages() {
             ;;
         esac
     done
+    # containerd 2 goes in right away, also on a member: the seed already wrote its schema-3
+    # config, which containerd 1.7.17+ refuses to start with (running pods survive the swap).
     if [ -n "$CONTAINERD_PACKAGE" ] && [ -z "$(installed_version "${CONTAINERD_PACKAGE%%=*}")" ]; then
-        if is_member; then
-            log "upgrade pending: ${CONTAINERD_PACKAGE%%=*} replaces the running containerd (the upgrade step does it)"
-            VERSION_PENDING=1
-        else
-            wanted+=("$CONTAINERD_PACKAGE")
-        fi
+        wanted+=("$CONTAINERD_PACKAGE")
     fi
     if [ "${#wanted[@]}" -eq 0 ]; then
         return 0
@@ -338,7 +333,11 @@ install_kubernetes_packages() {
         apt_mark unhold "${held[@]}"
     fi
     apt_install --allow-downgrades --allow-change-held-packages "${wanted[@]}"
-    apt_mark hold kubelet kubeadm kubectl ${CONTAINERD_PACKAGE:+"${CONTAINERD_PACKAGE%%=*}"}
+    if is_member; then
+        apt_mark hold ${CONTAINERD_PACKAGE:+"${CONTAINERD_PACKAGE%%=*}"}
+    else
+        apt_mark hold kubelet kubeadm kubectl ${CONTAINERD_PACKAGE:+"${CONTAINERD_PACKAGE%%=*}"}
+    fi
 }
 
 # data_disk DEVICE MOUNT FS: format only a disk with no filesystem, mount it, and insist that
@@ -385,10 +384,6 @@ serve_nfs() {
 
 configure_containerd() {
     systemctl enable containerd
-    if [ "$VERSION_PENDING" -eq 1 ] && changed "$CONTAINERD_CONFIG"; then
-        log "$CONTAINERD_CONFIG changed with the pending version change: containerd keeps running as it is"
-        return 0
-    fi
     restart_if_changed "$CONTAINERD_CONFIG" containerd restart
 }
 
@@ -514,7 +509,9 @@ control_plane_files() {
 # every control plane's kubelet runs it, then `kubeadm upgrade node`. Each node then drains
 # itself (control planes with admin.conf, workers with their drain-only credential), moves kubelet
 # and kubectl (and containerd when the seed changes it), restarts the kubelet and uncordons. A
-# marker keeps an interrupted upgrade pending until the node is uncordoned. kubeadm does not renew
+# marker keeps an interrupted upgrade pending until the node is uncordoned (cloud-init runs a seed
+# once: finish it with `sudo /etc/hlc/converge`). containerd 2 (from 1.36) is installed earlier, in
+# the package step, since the seed's config needs it. kubeadm does not renew
 # certificates here: hlc owns them (they reach the nodes through their seeds).
 
 readonly UPGRADING="$ROOT/var/lib/hlc/upgrading"
@@ -573,11 +570,9 @@ control_planes_upgraded() {
 upgrade_control_plane_or_config() {
     case "$ROLE" in
     init)
-        if cluster_runs_pinned_version; then
-            log "the cluster already runs $KUBERNETES_VERSION"
-        else
-            kubeadm upgrade apply "v$KUBERNETES_VERSION" --yes --certificate-renewal=false
-        fi
+        # Again after an interrupted run too: kubeadm re-applies the same version, finishing the
+        # phases (kubelet config, addons) a failed run left.
+        kubeadm upgrade apply "v$KUBERNETES_VERSION" --yes --certificate-renewal=false
         ;;
     control-plane)
         wait_until "the cluster to run $KUBERNETES_VERSION (converge $INIT_NODE first)" cluster_runs_pinned_version
@@ -588,6 +583,15 @@ upgrade_control_plane_or_config() {
         kubeadm upgrade node
         ;;
     esac
+}
+
+# `kubectl drain` goes on evicting (and exits 0) when its cordon is refused: check the Node.
+drain_self() {
+    node_kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data --timeout=600s
+    if [ "$(node_kubectl get node "$NODE" -o 'jsonpath={.spec.unschedulable}')" != true ]; then
+        log "$NODE is not cordoned after kubectl drain (refused?): not upgrading it"
+        return 1
+    fi
 }
 
 # `kubectl uncordon` exits 0 even when its patch is refused: check the Node itself.
@@ -608,13 +612,8 @@ upgrade_kubernetes() {
     upgrade_control_plane_or_config
     mkdir -p "$(dirname "$UPGRADING")"
     printf '%s\n' "$KUBERNETES_VERSION" >"$UPGRADING"
-    node_kubectl drain "$NODE" --ignore-daemonsets --delete-emptydir-data --timeout=600s
+    drain_self
     install_pinned kubelet kubectl
-    if [ -n "$CONTAINERD_PACKAGE" ] && [ -z "$(installed_version "${CONTAINERD_PACKAGE%%=*}")" ]; then
-        apt_install "$CONTAINERD_PACKAGE"
-        apt_mark hold "${CONTAINERD_PACKAGE%%=*}"
-    fi
-    restart_if_changed "$CONTAINERD_CONFIG" containerd restart
     systemctl daemon-reload
     systemctl restart kubelet
     uncordon_self

@@ -1,8 +1,9 @@
 //! What a worker's drain-only credential may do (it drains and uncordons itself during a
 //! Kubernetes upgrade; see `converge`): a ClusterRole for the group `hlc:node-drainers` — read
-//! nodes, list pods, evict pods (PodDisruptionBudgets still hold), read DaemonSets — and a
-//! ValidatingAdmissionPolicy that lets each member change only its own Node object. Never admin:
-//! no secrets, no exec, no pod creation, no other node.
+//! nodes, list pods and evict pods (cluster-wide: RBAC cannot scope evictions to a node;
+//! PodDisruptionBudgets still hold), read DaemonSets — and a ValidatingAdmissionPolicy that lets
+//! each member change only `spec.unschedulable` of its own Node. Never admin: no secrets, no exec,
+//! no pod creation, no labels or taints, no other node's cordon.
 
 use serde_json::{json, Value};
 
@@ -63,10 +64,20 @@ fn policy() -> Value {
                 "apiGroups": [""], "apiVersions": ["v1"], "operations": ["UPDATE"], "resources": ["nodes"],
             }]},
             "matchConditions": [{"name": "drainer", "expression": format!("'{DRAINERS_GROUP}' in request.userInfo.groups")}],
-            "validations": [{
-                "expression": format!("request.userInfo.username == '{DRAINER_PREFIX}' + object.metadata.name"),
-                "message": "a node's drain credential may cordon and uncordon only its own node",
-            }],
+            "validations": [
+                {
+                    "expression": format!("request.userInfo.username == '{DRAINER_PREFIX}' + object.metadata.name"),
+                    "message": "a node's drain credential may cordon and uncordon only its own node",
+                },
+                {
+                    // Only `spec.unschedulable`: no labels (e.g. a control-plane role), annotations
+                    // or taints, which NodeRestriction also denies the kubelet on the same machine.
+                    "expression": "object.metadata.?labels == oldObject.metadata.?labels && \
+                                   object.metadata.?annotations == oldObject.metadata.?annotations && \
+                                   object.spec.?taints == oldObject.spec.?taints",
+                    "message": "a node's drain credential may change only spec.unschedulable (cordon, uncordon)",
+                },
+            ],
         },
     })
 }

@@ -14,6 +14,7 @@
 #   control-plane-versions   the control planes' kubelet versions, one a line (kubectl get nodes)
 #   drain-forbidden          kubectl drain is refused (a credential without the rights)
 #   uncordon-refused         the Node stays unschedulable after kubectl uncordon (which exits 0 anyway)
+#   cordon-refused           kubectl drain's cordon is refused (drain still evicts and exits 0)
 # kubeadm refuses what the real one would: a config with the token placeholder left in, `join`
 # with a kubelet.conf present (preflight FileAvailable), and anything on a member.
 set -euo pipefail
@@ -180,10 +181,14 @@ kubectl)
             echo 'Error from server (Forbidden): nodes "x" is forbidden' >&2
             exit 1
         fi
+        # Like kubectl: a refused cordon is printed, and drain goes on and exits 0.
+        if [ -f "$sim/cordon-refused" ]; then echo 'error: unable to cordon node' >&2; else touch "$sim/cordoned"; fi
         ;;
-    *" uncordon "*) ;;
+    *" uncordon "*)
+        if [ ! -f "$sim/uncordon-refused" ]; then rm -f "$sim/cordoned"; fi
+        ;;
     *" get node "*" jsonpath={.spec.unschedulable}"*)
-        if [ -f "$sim/uncordon-refused" ]; then echo true; fi
+        if [ -f "$sim/cordoned" ]; then echo true; fi
         ;;
     *)
         echo "converge-stub: no simulation for kubectl $*" >&2
