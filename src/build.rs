@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::clock::Clock;
 use crate::model::Lab;
-use crate::plan::engine::{run, Context};
+use crate::plan::engine::{run, Environment};
 use crate::plan::{PlanBuilder, StepError};
 use crate::source::Source;
 use crate::state::StateDir;
@@ -46,7 +46,7 @@ pub fn render_tree_with(
     extra: impl FnOnce(&mut PlanBuilder<'static>),
 ) -> Result<(Tree, Lock), BuildError> {
     let plan = crate::render::plan_with(lab, extra)?;
-    let outputs = run(&plan, &Context { lab, state, clock })?;
+    let outputs = run(&plan, &Environment { lab, state, clock })?;
     let mut tree: Tree = outputs
         .into_values()
         .map(|(file, bytes)| {

@@ -5,6 +5,7 @@
 pub mod address;
 pub mod names;
 pub mod size;
+pub mod source_id;
 pub mod spanned;
 pub mod version;
 
@@ -13,6 +14,7 @@ use std::net::Ipv4Addr;
 pub use address::{AddressRange, Cidr};
 pub use names::{HostPort, Mac};
 pub use size::ByteSize;
+pub use source_id::SourceId;
 pub use spanned::Spanned;
 pub use version::KubeVersion;
 
@@ -61,7 +63,7 @@ pub struct Lab {
     pub gitops: Option<GitOps>,
     /// Every KDL node by identity (`cluster`, `node "node1"`, `storage.ceph`), with its span when
     /// written: the sources of the artifact graph.
-    pub sources: Vec<(String, Option<Span>)>,
+    pub sources: Vec<(SourceId, Option<Span>)>,
 }
 
 impl Lab {

@@ -5,7 +5,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
-use crate::model::Lab;
+use crate::model::SourceId;
+use crate::plan::reads::LabReader;
 
 /// What a certificate may be used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -33,7 +34,7 @@ pub struct CertSpec {
     pub renew_days: u32,
     /// Graph source ids this certificate depends on (not part of the certificate itself).
     #[serde(skip)]
-    pub sources: Vec<String>,
+    pub sources: Vec<SourceId>,
 }
 
 pub const CA_DAYS: u32 = 3650;
@@ -54,7 +55,7 @@ fn ca(name: &str, common_name: &str) -> CertSpec {
         ips: vec![],
         validity_days: CA_DAYS,
         renew_days: 365,
-        sources: vec!["cluster".into()],
+        sources: vec![SourceId::Cluster],
     }
 }
 
@@ -70,24 +71,25 @@ pub fn leaf(name: &str, issuer: &str, common_name: &str, organization: Option<&s
         ips: vec![],
         validity_days: LEAF_DAYS,
         renew_days: 30,
-        sources: vec!["cluster".into()],
+        sources: vec![SourceId::Cluster],
     }
 }
 
 /// The API server's certificate: VIP and its name, every control plane, the first service IP,
 /// the in-cluster names, and loopback. One certificate shared by all control planes.
-fn apiserver(lab: &Lab) -> CertSpec {
+fn apiserver(lab: &LabReader) -> CertSpec {
     let mut spec = leaf("pki/apiserver", CA, "kube-apiserver", None, Usage::Server);
-    let domain = &lab.network.domain.value;
+    let domain = &lab.network().domain.value;
     let mut dns = vec!["kubernetes".to_string(), "kubernetes.default".into(), "kubernetes.default.svc".into()];
     dns.push("kubernetes.default.svc.cluster.local".into());
     let mut ips = vec![IpAddr::V4(first_service_ip(lab)), IpAddr::V4(Ipv4Addr::LOCALHOST)];
-    spec.sources.push("network".into());
-    if let Some(vip) = &lab.network.vip {
+    spec.sources.push(SourceId::Network);
+    if let Some(vip) = &lab.network().vip {
         ips.push(IpAddr::V4(vip.address.value));
         dns.extend(vip.name.as_ref().map(|n| n.value.clone()));
     }
-    for node in lab.nodes.iter().filter(|n| n.is_control_plane()) {
+    for node in lab.control_planes() {
+        let node = &node;
         dns.push(node.name.value.clone());
         dns.push(format!("{}.{domain}", node.name.value));
         ips.push(IpAddr::V4(node.ip()));
@@ -111,23 +113,23 @@ fn etcd_member(node: &crate::model::Node, kind: &str) -> CertSpec {
 }
 
 /// The graph source id of a node (its name, role, hardware and disks).
-pub fn node_source(name: &str) -> String {
-    format!("node \"{name}\"")
+pub fn node_source(name: &str) -> SourceId {
+    SourceId::node(name)
 }
 
 /// The graph sources of a node's interfaces (name and MAC): `node "n1" nic "eth0"`.
-pub fn interface_sources(node: &crate::model::Node) -> Vec<String> {
-    node.nics.iter().map(|nic| format!("node \"{}\" nic \"{}\"", node.name.value, nic.name.value)).collect()
+pub fn interface_sources(node: &crate::model::Node) -> Vec<SourceId> {
+    node.nics.iter().map(|nic| SourceId::interface(&node.name.value, &nic.name.value)).collect()
 }
 
 /// The graph sources of a node's addresses: `node "n1" nic "eth0" ip`.
-pub fn address_sources(node: &crate::model::Node) -> Vec<String> {
-    interface_sources(node).into_iter().map(|nic| format!("{nic} ip")).collect()
+pub fn address_sources(node: &crate::model::Node) -> Vec<SourceId> {
+    node.nics.iter().map(|nic| SourceId::address(&node.name.value, &nic.name.value)).collect()
 }
 
 /// The first address of the service network: the `kubernetes` Service's ClusterIP.
-pub fn first_service_ip(lab: &Lab) -> Ipv4Addr {
-    Ipv4Addr::from(u32::from(lab.network.services.network()) + 1)
+pub fn first_service_ip(lab: &LabReader) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(lab.network().services.network()) + 1)
 }
 
 /// Removes repeats, keeping first occurrences in order.
@@ -142,7 +144,7 @@ fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
 }
 
 /// Every certificate of the cluster, CAs first.
-pub fn certificates(lab: &Lab) -> Vec<CertSpec> {
+pub fn certificates(lab: &LabReader) -> Vec<CertSpec> {
     let mut specs = vec![
         ca(CA, "kubernetes"),
         ca(FRONT_PROXY_CA, "front-proxy-ca"),
@@ -159,7 +161,8 @@ pub fn certificates(lab: &Lab) -> Vec<CertSpec> {
         leaf("pki/etcd/healthcheck-client", ETCD_CA, "kube-etcd-healthcheck-client", None, Usage::Client),
         leaf("pki/apiserver-etcd-client", ETCD_CA, "kube-apiserver-etcd-client", None, Usage::Client),
     ];
-    for node in lab.nodes.iter().filter(|n| n.is_control_plane()) {
+    for node in lab.control_planes() {
+        let node = &node;
         specs.push(etcd_member(node, "server"));
         specs.push(etcd_member(node, "peer"));
     }
@@ -169,12 +172,12 @@ pub fn certificates(lab: &Lab) -> Vec<CertSpec> {
 
 /// Client certificates for kubeconfigs: admin, super-admin, and per control plane the
 /// controller-manager and scheduler; the first control plane's kubelet.
-pub fn kubeconfig_certificates(lab: &Lab) -> Vec<CertSpec> {
+pub fn kubeconfig_certificates(lab: &LabReader) -> Vec<CertSpec> {
     let mut specs = vec![
         leaf("kubeconfig/admin", CA, "kubernetes-admin", Some("kubeadm:cluster-admins"), Usage::Client),
         leaf("kubeconfig/super-admin", CA, "kubernetes-super-admin", Some("system:masters"), Usage::Client),
     ];
-    for (index, node) in lab.nodes.iter().filter(|n| n.is_control_plane()).enumerate() {
+    for (index, node) in lab.control_planes().enumerate() {
         let name = &node.name.value;
         let mut per_node = vec![
             leaf(

@@ -6,12 +6,13 @@
 use serde_json::Value;
 
 use super::components::{components, namespace_object, Component};
-use crate::model::Lab;
+use crate::plan::reads::LabReader;
+use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 /// The graph step of a component.
-pub fn component_id(layer: &str) -> String {
-    format!("component:{layer}")
+pub fn component_id(layer: &str) -> Need {
+    Need::Step(format!("component:{layer}"))
 }
 
 /// The namespace object (if any) followed by the component's manifests.
@@ -25,7 +26,7 @@ pub fn yaml_values(values: &[Value]) -> Vec<serde_yaml::Value> {
 
 fn file_step(
     path: String,
-    needs: Vec<String>,
+    needs: Vec<Need>,
     render: impl Fn(&str) -> Result<Vec<u8>, String> + Send + Sync + 'static,
 ) -> Step<'static> {
     Step {
@@ -36,7 +37,7 @@ fn file_step(
     }
 }
 
-pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     let all = components(lab);
     let namespaces: Vec<Value> = all.iter().filter_map(|c| c.namespace.as_ref()).map(namespace_object).collect();
     if !namespaces.is_empty() {
@@ -48,7 +49,7 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
         }));
     }
     for component in all {
-        let id = component_id(component.layer);
+        let id = component_id(component.layer).id();
         let mut needs = component.sources.clone();
         needs.extend(component.depends_on.iter().map(|d| component_id(d)));
         let summary = serde_json::json!({"layer": component.layer, "depends_on": component.depends_on}).to_string();
@@ -58,7 +59,7 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
             needs,
             produce: Box::new(move |_, _| Ok(Product::Value(summary.clone()))),
         });
-        let sources = [component.sources.clone(), vec![id.clone()]].concat();
+        let sources = [component.sources.clone(), vec![Need::Step(id.clone())]].concat();
         if let Some(release) = component.release.clone() {
             let path = format!("cluster/helm-values/{}.yaml", release.name);
             plan.step(file_step(path, sources.clone(), move |provenance| {

@@ -6,7 +6,9 @@
 use serde::Serialize;
 
 use super::node_files::{register, NodeFile};
-use crate::model::{Lab, Node, Os, Registry};
+use crate::model::SourceId;
+use crate::model::{Os, Registry};
+use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::{PlanBuilder, Product};
 
 pub const CONFIG: &str = "/etc/containerd/config.toml";
@@ -21,17 +23,17 @@ pub fn distribution_containerd(os: Os) -> (u32, u32) {
 }
 
 /// Whether the lab's Kubernetes needs containerd 2.x (1.36 and later).
-pub fn needs_containerd_2(lab: &Lab) -> bool {
-    lab.cluster.kubernetes.minor >= 36
+pub fn needs_containerd_2(lab: &LabReader) -> bool {
+    lab.cluster().kubernetes.minor >= 36
 }
 
 /// The containerd the nodes run: 2.x from Docker's repository when Kubernetes needs it, else the
 /// distribution's.
-pub fn containerd_version(lab: &Lab) -> (u32, u32) {
+pub fn containerd_version(lab: &LabReader) -> (u32, u32) {
     if needs_containerd_2(lab) {
         (2, 1)
     } else {
-        distribution_containerd(lab.cluster.os)
+        distribution_containerd(lab.cluster().os)
     }
 }
 
@@ -107,10 +109,10 @@ struct ConfigV3 {
     plugins: std::collections::BTreeMap<&'static str, toml::Value>,
 }
 
-fn config_v3(lab: &Lab) -> Result<String, String> {
+fn config_v3(lab: &LabReader) -> Result<String, String> {
     let images: toml::Value = toml::from_str(&format!(
         "pinned_images = {{ sandbox = {:?} }}\nregistry = {{ config_path = {:?} }}",
-        sandbox_image(lab.cluster.kubernetes.minor),
+        sandbox_image(lab.cluster().kubernetes.minor),
         CERTS_DIR
     ))
     .map_err(|e| e.to_string())?;
@@ -122,7 +124,7 @@ fn config_v3(lab: &Lab) -> Result<String, String> {
     toml::to_string(&ConfigV3 { version: 3, plugins }).map_err(|e| e.to_string())
 }
 
-fn config(lab: &Lab) -> Result<String, String> {
+fn config(lab: &LabReader) -> Result<String, String> {
     if schema_version(containerd_version(lab)) == 3 {
         return config_v3(lab);
     }
@@ -131,7 +133,7 @@ fn config(lab: &Lab) -> Result<String, String> {
         plugins: PluginsV2::from([(
             "io.containerd.grpc.v1.cri",
             Cri {
-                sandbox_image: sandbox_image(lab.cluster.kubernetes.minor).to_string(),
+                sandbox_image: sandbox_image(lab.cluster().kubernetes.minor).to_string(),
                 containerd: CriContainerd {
                     default_runtime_name: "runc",
                     runtimes: Runtimes {
@@ -178,21 +180,22 @@ fn hosts_toml(registry: &Registry) -> Result<String, String> {
     toml::to_string(&HostsToml { server, host: [(endpoint, host)].into() }).map_err(|e| e.to_string())
 }
 
-pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
+pub fn files_for(lab: &LabReader, node: &NodeRef) -> Vec<NodeFile> {
     let mut files = vec![NodeFile::own(node, CONFIG, 0o644, false)];
-    for registry in &lab.registries {
+    for registry in lab.registries() {
         files.push(NodeFile::own(node, &format!("{CERTS_DIR}/{}/hosts.toml", namespace(registry)), 0o644, false));
     }
     files
 }
 
-pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    for node in &lab.nodes {
+pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    for node in lab.nodes() {
+        let node = &node;
         for file in files_for(lab, node) {
             let registry =
-                lab.registries.iter().find(|r| file.target.ends_with(&format!("/{}/hosts.toml", namespace(r))));
-            let mut needs = vec!["cluster".to_string()];
-            needs.extend(registry.map(|r| format!("registry \"{}\"", r.address.value)));
+                lab.registries().iter().find(|r| file.target.ends_with(&format!("/{}/hosts.toml", namespace(r))));
+            let mut needs = vec![SourceId::Cluster.into()];
+            needs.extend(registry.map(|r| SourceId::Registry(r.address.value.to_string()).into()));
             let registry = registry.cloned();
             register(
                 plan,
@@ -201,7 +204,7 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
                 Box::new(move |context, inputs| {
                     let body = match &registry {
                         Some(registry) => hosts_toml(registry)?,
-                        None => config(context.lab)?,
+                        None => config(&context.lab)?,
                     };
                     Ok(Product::File(format!("# {}\n{body}", inputs.provenance()).into_bytes()))
                 }),

@@ -7,8 +7,10 @@ use base64::Engine;
 use serde::Serialize;
 
 use super::pki::state_id;
-use crate::model::Lab;
+use crate::model::SourceId;
 use crate::pki::spec::{kubeconfig_certificates, node_source, CA};
+use crate::plan::reads::LabReader;
+use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 #[derive(Serialize)]
@@ -99,7 +101,7 @@ fn certificate_user(credential: &crate::pki::Credential) -> serde_yaml::Value {
     serde_yaml::Value::Mapping(user)
 }
 
-pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     let (host, port) = lab.control_plane_endpoint();
     let endpoint = format!("https://{host}:{port}");
     for spec in kubeconfig_certificates(lab) {
@@ -107,7 +109,7 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
         let (path, server, user_name) = match parts.as_slice() {
             [who] => (format!("kubeconfig/{who}.conf"), endpoint.clone(), spec.common_name.clone()),
             [node, component] => {
-                let node_ip = lab.nodes.iter().find(|n| n.name.value == *node).expect("spec from a node").ip();
+                let node_ip = &lab.node(node).ip();
                 // Every node kubeconfig hlc writes talks to its own node's apiserver, as kubeadm
                 // makes them: the first control plane's kubelet.conf too (kubeadm falls back to the
                 // local endpoint there; the VIP needs kube-vip, which that kubelet starts).
@@ -117,13 +119,13 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
             _ => unreachable!("kubeconfig identities are kubeconfig/<who> or kubeconfig/<node>/<component>"),
         };
         let identity = state_id(&spec.name);
-        let mut needs = vec![identity.clone(), state_id(CA), "cluster".to_string()];
+        let mut needs: Vec<Need> = vec![identity.clone().into(), state_id(CA).into(), SourceId::Cluster.into()];
         match parts.as_slice() {
             // Node kubeconfigs talk to their own node's apiserver.
             [node, _] => {
-                needs.push(node_source(node));
-                let node = lab.nodes.iter().find(|n| n.name.value == *node).expect("spec from a node");
-                needs.extend(crate::pki::spec::address_sources(node));
+                needs.push(node_source(node).into());
+                let node = &lab.node(node);
+                needs.extend(super::node_files::addresses(node));
             }
             _ => needs.extend(super::node_files::endpoint_sources(lab)),
         }
@@ -134,7 +136,7 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
             produce: Box::new(move |context, inputs| {
                 let ca = inputs.credential(&state_id(CA))?;
                 let user = certificate_user(inputs.credential(&identity)?);
-                let config = kubeconfig(&context.lab.cluster.name.value, &server, &ca.cert_pem, &user_name, user);
+                let config = kubeconfig(&context.lab.cluster().name.value, &server, &ca.cert_pem, &user_name, user);
                 super::yaml::document(&inputs.provenance(), &config).map(Product::File)
             }),
         });

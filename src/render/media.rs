@@ -9,7 +9,9 @@ use std::io::{Cursor, Write};
 
 use super::cloud_init::{meta_data_path, user_data_path};
 use super::node_files::node_source;
-use crate::model::{Arch, Lab, Node, Os};
+use crate::model::{Arch, Os};
+use crate::plan::reads::{LabReader, NodeRef};
+use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 /// The cloud-init NoCloud seed's files, in the order they are listed.
@@ -17,17 +19,18 @@ const SEED_FILES: [&str; 3] = ["user-data", "meta-data", "network-config"];
 /// The kernel command-line addition a Raspberry Pi needs for Kubernetes.
 pub const PI_CMDLINE: &str = "cgroup_enable=memory cgroup_memory=1";
 
-pub fn media_dir(node: &Node) -> String {
+pub fn media_dir(node: &NodeRef) -> String {
     format!("nodes/{}/media", node.name.value)
 }
 
 /// The seed steps of `node`, in `SEED_FILES` order.
-fn seed_steps(node: &Node) -> [String; 3] {
+fn seed_steps(node: &NodeRef) -> [String; 3] {
     [user_data_path(node), meta_data_path(node), super::netplan::path(node)]
 }
 
-pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    for node in &lab.nodes {
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    for node in lab.nodes() {
+        let node = &node;
         let dir = media_dir(node);
         seed_image(plan, format!("{dir}/cidata.iso"), node, |files| Ok(super::iso9660::image("cidata", files)));
         seed_image(plan, format!("{dir}/cidata.img"), node, fat_image);
@@ -38,7 +41,7 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
             }
             register_pi_readme(plan, node);
         }
-        if matches!(lab.cluster.os, Os::Ubuntu2204 | Os::Ubuntu2404) {
+        if matches!(lab.cluster().os, Os::Ubuntu2204 | Os::Ubuntu2404) {
             register_autoinstall(plan, node);
         }
     }
@@ -52,12 +55,12 @@ fn output(path: &str, secret: bool) -> Option<OutputFile> {
 type MakeImage = fn(&[(&str, &[u8])]) -> Result<Vec<u8>, String>;
 
 /// An image step over the node's three seed files.
-fn seed_image(plan: &mut PlanBuilder<'static>, path: String, node: &Node, make: MakeImage) {
+fn seed_image(plan: &mut PlanBuilder<'static>, path: String, node: &NodeRef, make: MakeImage) {
     let steps = seed_steps(node);
     plan.step(Step {
         id: path.clone(),
         output: output(&path, true),
-        needs: steps.to_vec(),
+        needs: steps.iter().cloned().map(Need::Step).collect(),
         produce: Box::new(move |_, inputs| {
             let mut files = Vec::new();
             for (name, step) in SEED_FILES.iter().zip(&steps) {
@@ -69,11 +72,11 @@ fn seed_image(plan: &mut PlanBuilder<'static>, path: String, node: &Node, make: 
 }
 
 /// A byte-for-byte copy of another step's file, made because of `node` (its arch).
-fn copy(plan: &mut PlanBuilder<'static>, node: &Node, path: String, from: String, secret: bool) {
+fn copy(plan: &mut PlanBuilder<'static>, node: &NodeRef, path: String, from: String, secret: bool) {
     plan.step(Step {
         id: path.clone(),
         output: output(&path, secret),
-        needs: vec![from.clone(), node_source(node)],
+        needs: vec![from.clone().into(), node_source(node)],
         produce: Box::new(move |_, inputs| Ok(Product::File(inputs.file(&from)?.to_vec()))),
     });
 }
@@ -100,7 +103,7 @@ pub fn fat_image(files: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
 /// A public file made from the node's name alone (and the provenance header).
 fn node_file(
     plan: &mut PlanBuilder<'static>,
-    node: &Node,
+    node: &NodeRef,
     path: String,
     make: fn(&str, &str) -> Result<Vec<u8>, String>,
 ) {
@@ -113,7 +116,7 @@ fn node_file(
     });
 }
 
-fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &Node) {
+fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
     node_file(plan, node, format!("{}/rpi-boot/README.md", media_dir(node)), |name, provenance| {
         Ok(format!(
             "<!-- {provenance} -->\n# Raspberry Pi boot partition of {name}\n\n\
@@ -134,7 +137,7 @@ fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &Node) {
 /// Ubuntu autoinstall: the live-server installer puts the OS on the `use="os"` disk with the
 /// node's network, and hands the node's own cloud-config to the installed system, which then
 /// runs the same converge on its first boot.
-fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &Node) {
+fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
     let dir = format!("{}/autoinstall", media_dir(node));
     let [user_data, _, network_config] = seed_steps(node);
     let name = node.name.value.clone();
@@ -142,9 +145,9 @@ fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &Node) {
     plan.step(Step {
         id: path.clone(),
         output: output(&path, true),
-        needs: vec![user_data.clone(), network_config.clone(), node_source(node)],
+        needs: vec![user_data.clone().into(), network_config.clone().into(), node_source(node)],
         produce: Box::new(move |context, inputs| {
-            let node = context.lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
+            let node = &context.lab.node(&name);
             let parse = |step: &str| -> Result<serde_yaml::Value, String> {
                 serde_yaml::from_slice(inputs.file(step)?).map_err(|e| format!("{step}: {e}"))
             };
@@ -158,7 +161,7 @@ fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &Node) {
     });
 }
 
-fn autoinstall(node: &Node, user_data: serde_yaml::Value, network: serde_yaml::Value) -> serde_json::Value {
+fn autoinstall(node: &NodeRef, user_data: serde_yaml::Value, network: serde_yaml::Value) -> serde_json::Value {
     let disk = node.disks.iter().find(|d| d.usage == crate::model::DiskUse::Os).map(|d| d.path.value.clone());
     let layout = match disk {
         Some(path) => serde_json::json!({"name": "direct", "match": {"path": path}}),

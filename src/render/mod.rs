@@ -29,8 +29,8 @@ pub mod storage_classes;
 pub mod vip;
 pub mod yaml;
 
-use crate::model::Lab;
-use crate::pki::spec::node_source;
+use crate::model::{Lab, SourceId};
+use crate::plan::reads::LabReader;
 use crate::plan::{Plan, PlanBuilder, StepError};
 
 /// The full plan for `lab`: its sources and every renderer's steps.
@@ -46,9 +46,12 @@ pub fn plan_with(lab: &Lab, extra: impl FnOnce(&mut PlanBuilder<'static>)) -> Re
     }
     for node in &lab.nodes {
         if let Some(hardware) = &node.hardware {
-            builder.source_edge(format!("hardware \"{hardware}\""), node_source(&node.name.value));
+            builder.source_edge(SourceId::Hardware(hardware.clone()), SourceId::node(&node.name.value));
         }
     }
+    // Registration reads the model only to decide which steps exist and what they need; its
+    // reads are not any step's.
+    let lab = &LabReader::new(lab);
     node_files::register_topology(lab, &mut builder);
     pki::register(lab, &mut builder);
     kubeconfig::register(lab, &mut builder);

@@ -2,10 +2,13 @@
 //! key pair and bootstrap token, and the files of kubeadm's layout: `pki/…` for the shared
 //! material, `nodes/<node>/etc/kubernetes/pki/etcd/` for each control plane's etcd member.
 
+use crate::model::SourceId;
 use crate::pki::issue::{obtain, obtain_key};
 use crate::pki::keys;
 use crate::pki::spec::{certificates, CertSpec};
-use crate::plan::{OutputFile, PlanBuilder, Product, Step};
+use crate::plan::reads::LabReader;
+use crate::plan::reads::NodeRef;
+use crate::plan::{Need, OutputFile, PlanBuilder, Product, Step};
 
 /// The state step id of a certificate or key.
 pub fn state_id(name: &str) -> String {
@@ -15,7 +18,7 @@ pub fn state_id(name: &str) -> String {
 pub const SERVICE_ACCOUNT: &str = "pki/sa";
 pub const TOKEN: &str = "state:token";
 
-pub fn register(lab: &crate::model::Lab, plan: &mut PlanBuilder) {
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     let specs = certificates(lab);
     for spec in &specs {
         register_certificate(spec, &specs, plan);
@@ -32,10 +35,10 @@ pub fn register(lab: &crate::model::Lab, plan: &mut PlanBuilder) {
     plan.step(Step {
         id: state_id(SERVICE_ACCOUNT),
         output: None,
-        needs: vec!["cluster".into()],
+        needs: vec![SourceId::Cluster.into()],
         produce: Box::new(|context, _| {
             let key =
-                obtain_key("pki/sa.key", context.lab.cluster.key_type, context.state).map_err(|e| e.to_string())?;
+                obtain_key("pki/sa.key", context.lab.cluster().key_type, context.state).map_err(|e| e.to_string())?;
             Ok(Product::Value(key.serialize_pem()))
         }),
     });
@@ -44,16 +47,16 @@ pub fn register(lab: &crate::model::Lab, plan: &mut PlanBuilder) {
     plan.step(Step {
         id: "pki/sa.pub".into(),
         output: Some(OutputFile { path: "pki/sa.pub".into(), secret: false, executable: false }),
-        needs: vec![sa.clone(), "cluster".into()],
+        needs: vec![sa.clone().into(), SourceId::Cluster.into()],
         produce: Box::new(move |context, inputs| {
-            let key = keys::load(inputs.value(&sa)?, context.lab.cluster.key_type).map_err(|e| e.0)?;
+            let key = keys::load(inputs.value(&sa)?, context.lab.cluster().key_type).map_err(|e| e.0)?;
             Ok(Product::File(keys::public_pem(&key).into_bytes()))
         }),
     });
     plan.step(Step {
         id: TOKEN.into(),
         output: None,
-        needs: vec!["cluster".into()],
+        needs: vec![SourceId::Cluster.into()],
         produce: Box::new(|context, _| {
             crate::pki::bootstrap_token(context.state).map(Product::Value).map_err(|e| e.to_string())
         }),
@@ -63,8 +66,8 @@ pub fn register(lab: &crate::model::Lab, plan: &mut PlanBuilder) {
 fn register_certificate(spec: &CertSpec, specs: &[CertSpec], plan: &mut PlanBuilder) {
     let issuer =
         spec.issuer.as_ref().map(|name| specs.iter().find(|s| &s.name == name).expect("issuers are specified").clone());
-    let mut needs = spec.sources.clone();
-    needs.extend(issuer.as_ref().map(|i| state_id(&i.name)));
+    let mut needs: Vec<Need> = spec.sources.iter().cloned().map(Need::from).collect();
+    needs.extend(issuer.as_ref().map(|i| Need::Step(state_id(&i.name))));
     let own = spec.clone();
     plan.step(Step {
         id: state_id(&spec.name),
@@ -75,7 +78,7 @@ fn register_certificate(spec: &CertSpec, specs: &[CertSpec], plan: &mut PlanBuil
                 Some(spec) => Some((spec, inputs.credential(&state_id(&spec.name))?)),
                 None => None,
             };
-            let credential = obtain(&own, issuer, context.lab.cluster.key_type, context.state, &context.clock)
+            let credential = obtain(&own, issuer, context.lab.cluster().key_type, context.state, &context.clock)
                 .map_err(|e| e.to_string())?;
             Ok(Product::Credential(credential))
         }),
@@ -103,14 +106,14 @@ fn file(
     Step {
         id: path.to_string(),
         output: Some(OutputFile { path: path.to_string(), secret, executable: false }),
-        needs: vec![state.clone()],
+        needs: vec![state.clone().into()],
         produce: Box::new(move |_, inputs| text(inputs, &state).map(|t| Product::File(t.into_bytes()))),
     }
 }
 
 /// The PKI and kubeconfigs laid down on a control plane before kubeadm runs, so kubeadm finds
 /// and keeps them; workers get none (they join with the token and the CA pin).
-pub fn node_files(lab: &crate::model::Lab, node: &crate::model::Node) -> Vec<super::node_files::NodeFile> {
+pub fn node_files(lab: &LabReader, node: &NodeRef) -> Vec<super::node_files::NodeFile> {
     use super::node_files::NodeFile;
     if !node.is_control_plane() {
         return Vec::new();

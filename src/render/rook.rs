@@ -5,13 +5,16 @@ use serde_json::{json, Value};
 
 use super::charts::{CEPH_IMAGE, ROOK_CEPH};
 use super::components::{metadata, Component, Namespace, Release};
-use crate::model::{Ceph, CephPool, Lab};
+use crate::model::SourceId;
+use crate::model::{Ceph, CephPool};
+use crate::plan::reads::LabReader;
+use crate::plan::Need;
 
 pub const NAMESPACE: &str = "rook-ceph";
 
 /// Monitors: as declared, else min(3, Ceph hosts) made odd.
-pub fn mon_count(lab: &Lab, ceph: &Ceph) -> u32 {
-    let hosts = lab.nodes.iter().filter(|n| n.ceph_disks().next().is_some()).count() as u32;
+pub fn mon_count(lab: &LabReader, ceph: &Ceph) -> u32 {
+    let hosts = lab.nodes().filter(|n| n.ceph_disks().next().is_some()).count() as u32;
     ceph.mons.as_ref().map_or_else(
         || {
             let n = hosts.clamp(1, 3);
@@ -25,12 +28,12 @@ pub fn mon_count(lab: &Lab, ceph: &Ceph) -> u32 {
     )
 }
 
-pub fn components(lab: &Lab) -> Vec<Component> {
-    let Some(ceph) = &lab.storage.ceph else { return vec![] };
-    let mut operator = Component::new("rook-operator", &["storage.ceph"]);
+pub fn components(lab: &LabReader) -> Vec<Component> {
+    let Some(ceph) = lab.ceph() else { return vec![] };
+    let mut operator = Component::new("rook-operator", &[SourceId::Ceph]);
     operator.depends_on = vec!["cni"];
     operator.namespace = Some(Namespace { name: NAMESPACE.into(), privileged: true });
-    let replicas = lab.nodes.len().min(2);
+    let replicas = lab.nodes().count().min(2);
     let values = json!({
         "crds": {"enabled": true},
         "csi": {"enableRbdDriver": true, "enableCephfsDriver": true, "provisionerReplicas": replicas},
@@ -38,14 +41,14 @@ pub fn components(lab: &Lab) -> Vec<Component> {
     });
     operator.release = Some(Release { name: "rook-ceph", chart: ROOK_CEPH, namespace: NAMESPACE.into(), values });
 
-    let mut sources: Vec<String> = vec!["storage.ceph".into()];
-    sources.extend(lab.nodes.iter().filter(|n| n.ceph_disks().next().is_some()).map(super::node_files::node_source));
+    let mut sources: Vec<Need> = vec![SourceId::Ceph.into()];
+    sources.extend(lab.nodes().filter(|n| n.ceph_disks().next().is_some()).map(|n| super::node_files::node_source(&n)));
     let mut cluster = Component::new("ceph-cluster", &[]);
     cluster.sources = sources;
     cluster.depends_on = vec!["rook-operator"];
     cluster.manifests = vec![ceph_cluster(lab, ceph)];
 
-    let mut pools = Component::new("ceph-pools", &["storage.ceph"]);
+    let mut pools = Component::new("ceph-pools", &[SourceId::Ceph]);
     pools.depends_on = vec!["ceph-cluster"];
     pools.manifests = ceph.block_pools.iter().map(block_pool).collect();
     pools.manifests.extend(ceph.filesystems.iter().map(filesystem));
@@ -53,10 +56,9 @@ pub fn components(lab: &Lab) -> Vec<Component> {
     vec![operator, cluster, pools]
 }
 
-fn ceph_cluster(lab: &Lab, ceph: &Ceph) -> Value {
+fn ceph_cluster(lab: &LabReader, ceph: &Ceph) -> Value {
     let hosts: Vec<Value> = lab
-        .nodes
-        .iter()
+        .nodes()
         .filter(|n| n.ceph_disks().next().is_some())
         .map(|node| {
             let devices: Vec<Value> = node.ceph_disks().map(|d| json!({"name": d.path.value})).collect();
