@@ -4,6 +4,7 @@
 mod addons;
 mod auth;
 mod cluster;
+mod facts;
 mod nodes;
 mod read;
 pub mod shape;
@@ -30,20 +31,23 @@ pub fn lower(document: &KdlDocument) -> (Option<Lab>, Vec<Diagnostic>) {
     let lab = (|| {
         let cluster = cluster::lower_cluster(top("cluster").next()?)?;
         let gitops = top("gitops").next().and_then(|node| auth::lower_gitops(node, &cluster.name));
+        let nodes = nodes?;
+        let storage = storage::lower_storage(top("storage").next());
         Some(Lab {
+            facts: facts::facts(&cluster, &nodes, storage.ceph.as_ref()),
             cluster,
             network: cluster::lower_network(top("network").next()?)?,
             kube_proxy: addons::lower_kube_proxy(top("kube-proxy").next(), &cni),
             cni,
             load_balancer: top("load-balancer").next().and_then(addons::lower_load_balancer),
             ingress: top("ingress").next().map(addons::lower_ingress),
-            storage: storage::lower_storage(top("storage").next()),
+            storage,
             auth,
             users: auth::lower_users(top("access").next()),
             registries: top("registry").filter_map(auth::lower_registry).collect(),
             gitops,
             hardware,
-            nodes: nodes?,
+            nodes,
             sources: sources(document),
         })
     })();

@@ -9,8 +9,8 @@ use std::net::Ipv4Addr;
 use super::Need;
 
 use crate::model::{
-    Auth, Ceph, Cluster, Cni, GitOps, Ingress, KubeProxy, Lab, LoadBalancer, Network, Nfs, Nic, Node, Registry,
-    SourceId, User,
+    Auth, Ceph, Cluster, Cni, Containerd, GitOps, Ingress, KubeProxy, Lab, LoadBalancer, Network, Nfs, Nic, Node,
+    Registry, SourceId, User,
 };
 
 /// The step that holds the cluster's shape: which nodes are control planes, in order. Reading
@@ -113,6 +113,36 @@ impl<'a> LabReader<'a> {
     pub fn gitops(&self) -> Option<&'a GitOps> {
         self.record(SourceId::Gitops);
         self.lab.gitops.as_ref()
+    }
+
+    /// The first control plane, which runs `kubeadm init` (the topology's to say).
+    pub fn init_node(&self) -> Option<&'a str> {
+        self.reads.borrow_mut().push(Need::Step(TOPOLOGY.to_string()));
+        self.lab.facts.init_node.as_deref()
+    }
+
+    /// Whether `node` runs `kubeadm init`.
+    pub fn is_init_node(&self, node: &NodeRef) -> bool {
+        self.init_node() == Some(node.name())
+    }
+
+    /// Whether control planes run workloads (decided by every node's role).
+    pub fn control_planes_run_workloads(&self) -> bool {
+        self.lab.nodes.iter().for_each(|node| self.record(SourceId::node(&node.name.value)));
+        self.lab.facts.control_planes_run_workloads
+    }
+
+    /// How many Ceph monitors run (from `storage.ceph` and which nodes have Ceph disks).
+    pub fn ceph_mons(&self) -> Option<u32> {
+        self.ceph()?;
+        self.lab.nodes.iter().for_each(|node| self.record(SourceId::node(&node.name.value)));
+        self.lab.facts.ceph_mons
+    }
+
+    /// The containerd the nodes run (from `cluster`).
+    pub fn containerd(&self) -> Containerd {
+        self.record(SourceId::Cluster);
+        self.lab.facts.containerd
     }
 
     /// Every node, in document order (which nodes exist is the graph's shape, not a read).

@@ -98,7 +98,7 @@ fn script(lab: &LabReader, provenance: &str) -> String {
         }
         out.push('\n');
     }
-    if super::kubeadm::control_planes_run_workloads(lab) {
+    if lab.control_planes_run_workloads() {
         // Control planes run workloads here; let load balancers announce from them too.
         writeln!(out, "kubectl label nodes -l node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers- --overwrite").unwrap();
     }

@@ -6,45 +6,13 @@
 use serde::Serialize;
 
 use super::node_files::{register, NodeFile};
+use crate::model::Registry;
 use crate::model::SourceId;
-use crate::model::{Os, Registry};
 use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::{PlanBuilder, Product};
 
 pub const CONFIG: &str = "/etc/containerd/config.toml";
 pub const CERTS_DIR: &str = "/etc/containerd/certs.d";
-
-/// The containerd minor version each OS ships (what `apt install containerd` gives).
-pub fn distribution_containerd(os: Os) -> (u32, u32) {
-    match os {
-        Os::Debian12 => (1, 6),
-        Os::Ubuntu2204 | Os::Ubuntu2404 | Os::Debian13 => (1, 7),
-    }
-}
-
-/// Whether the lab's Kubernetes needs containerd 2.x (1.36 and later).
-pub fn needs_containerd_2(lab: &LabReader) -> bool {
-    lab.cluster().kubernetes.minor >= 36
-}
-
-/// The containerd the nodes run: 2.x from Docker's repository when Kubernetes needs it, else the
-/// distribution's.
-pub fn containerd_version(lab: &LabReader) -> (u32, u32) {
-    if needs_containerd_2(lab) {
-        (2, 1)
-    } else {
-        distribution_containerd(lab.cluster().os)
-    }
-}
-
-/// The config schema version for a containerd version: 2 for 1.x, 3 for 2.x.
-pub fn schema_version(containerd: (u32, u32)) -> u32 {
-    if containerd.0 >= 2 {
-        3
-    } else {
-        2
-    }
-}
 
 /// The pause image kubeadm expects for a Kubernetes minor version.
 pub fn sandbox_image(minor: u32) -> &'static str {
@@ -125,7 +93,7 @@ fn config_v3(lab: &LabReader) -> Result<String, String> {
 }
 
 fn config(lab: &LabReader) -> Result<String, String> {
-    if schema_version(containerd_version(lab)) == 3 {
+    if lab.containerd().schema_version() == 3 {
         return config_v3(lab);
     }
     let config = ConfigV2 {

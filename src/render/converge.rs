@@ -62,7 +62,7 @@ fn needs(lab: &LabReader, node: &NodeRef) -> Vec<Need> {
 
 /// The node's role in the membership step: `init` runs `kubeadm init` when no cluster answers.
 fn role(lab: &LabReader, node: &NodeRef) -> &'static str {
-    if super::kubeadm::is_init_node(lab, node) {
+    if lab.is_init_node(node) {
         "init"
     } else if node.is_control_plane() {
         "control-plane"
@@ -104,7 +104,7 @@ fn array<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
 fn facts(lab: &LabReader, node: &NodeRef) -> Vec<(&'static str, String)> {
     use super::kubeadm::{config_target, INIT_TARGET, JOIN_TARGET, TOKEN_FILE};
     let (host, port) = lab.control_plane_endpoint();
-    let init_node = lab.control_planes().next().map_or(String::new(), |n| n.name.value.clone());
+    let init_node = lab.init_node().unwrap_or_default();
     let others = lab.control_planes().filter(|n| n.name.value != node.name.value).map(|n| format!("{}:6443", n.ip()));
     let version = &lab.cluster().kubernetes.value;
     let vip = match lab.network().vip.as_ref().filter(|_| node.is_control_plane()).map(|v| v.via) {
@@ -112,14 +112,14 @@ fn facts(lab: &LabReader, node: &NodeRef) -> Vec<(&'static str, String)> {
         Some(VipProvider::Keepalived) => "keepalived",
         None => "none",
     };
-    let containerd = if super::containerd::needs_containerd_2(lab) { "containerd.io=2.*" } else { "" };
+    let containerd = if lab.containerd().from_docker { "containerd.io=2.*" } else { "" };
     let nfs = super::host::nfs_directories(lab, node);
     vec![
         ("NODE", quote(&node.name.value)),
         ("NODE_IP", quote(&node.ip().to_string())),
         ("OS_FAMILY", quote(if matches!(lab.cluster().os, Os::Debian12 | Os::Debian13) { "debian" } else { "ubuntu" })),
         ("ROLE", quote(role(lab, node))),
-        ("INIT_NODE", quote(&init_node)),
+        ("INIT_NODE", quote(init_node)),
         ("ENDPOINT", quote(&format!("{host}:{port}"))),
         ("OTHER_CONTROL_PLANES", array(others)),
         ("KUBERNETES_VERSION", quote(&format!("1.{}.{}", version.minor, version.patch.unwrap_or(0)))),
@@ -158,7 +158,7 @@ fn control_plane_files(lab: &LabReader, node: &NodeRef) -> Vec<String> {
     if lab.network().vip.as_ref().is_some_and(|v| v.via == VipProvider::KubeVip) {
         files.push(("admin.conf", "kube-vip"));
     }
-    if super::kubeadm::is_init_node(lab, node) {
+    if lab.is_init_node(node) {
         files.push(("kubelet.conf", "kubelet"));
     }
     files.into_iter().map(|(path, reader)| format!("/etc/kubernetes/{path}|{reader}")).collect()
@@ -168,7 +168,7 @@ fn control_plane_files(lab: &LabReader, node: &NodeRef) -> Vec<String> {
 /// their projects' repositories, in later steps).
 pub fn distribution_packages(lab: &LabReader, node: &NodeRef) -> Vec<&'static str> {
     let mut packages = vec!["apt-transport-https", "ca-certificates", "curl", "gpg", "conntrack", "socat"];
-    if !super::containerd::needs_containerd_2(lab) {
+    if !lab.containerd().from_docker {
         packages.push("containerd");
     }
     if lab.kube_proxy().is_some_and(|p| p.mode.value == ProxyMode::Ipvs) {
@@ -205,7 +205,7 @@ fn docker_repository(os: Os) -> (&'static str, &'static str) {
 /// The apt repositories the node needs: (name, key URL, source line after `signed-by`).
 pub fn repositories(lab: &LabReader) -> Vec<(&'static str, String, String)> {
     let mut repositories = Vec::new();
-    if super::containerd::needs_containerd_2(lab) {
+    if lab.containerd().from_docker {
         let (distribution, codename) = docker_repository(lab.cluster().os);
         let url = format!("https://download.docker.com/linux/{distribution}");
         repositories.push(("docker", format!("{url}/gpg"), format!("{url} {codename} stable")));
@@ -232,7 +232,7 @@ fn steps(lab: &LabReader, node: &NodeRef) -> Vec<String> {
     }
     steps.push("step kubernetes-packages install_kubernetes_packages".into());
     for disk in node.disks.iter().filter(|d| d.usage == DiskUse::Data) {
-        let fs = disk.fs.as_ref().map_or("ext4", |f| f.value.keyword());
+        let fs = disk.fs.as_ref().expect("lower gives data disks a filesystem").value.keyword();
         let mount = disk.mount.as_ref().map_or("", |m| m.value.as_str());
         steps.push(format!(
             "step data-disk-{} data_disk {} {} {fs}",

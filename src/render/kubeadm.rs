@@ -22,11 +22,6 @@ pub const AUTHN_DIR: &str = "/etc/kubernetes/authn";
 pub const AUTHN_CONFIG: &str = "/etc/kubernetes/authn/authentication-config.yaml";
 const CRI_SOCKET: &str = "unix:///var/run/containerd/containerd.sock";
 
-/// Whether `node` runs `kubeadm init` (the first control plane).
-pub fn is_init_node(lab: &LabReader, node: &NodeRef) -> bool {
-    lab.control_planes().next().is_some_and(|first| first.name.value == node.name.value)
-}
-
 /// Where the configs live on a node.
 pub const INIT_TARGET: &str = "/etc/kubernetes/hlc/init.yaml";
 pub const JOIN_TARGET: &str = "/etc/kubernetes/hlc/join.yaml";
@@ -34,12 +29,12 @@ pub const JOIN_TARGET: &str = "/etc/kubernetes/hlc/join.yaml";
 /// The on-node path of the config the node normally runs (`init.yaml` on the first control
 /// plane, `join.yaml` elsewhere).
 pub fn config_target(lab: &LabReader, node: &NodeRef) -> String {
-    if is_init_node(lab, node) { INIT_TARGET } else { JOIN_TARGET }.to_string()
+    if lab.is_init_node(node) { INIT_TARGET } else { JOIN_TARGET }.to_string()
 }
 
 /// Every kubeadm config of the node, by on-node path: the first control plane has both.
 pub fn config_targets(lab: &LabReader, node: &NodeRef) -> Vec<&'static str> {
-    if is_init_node(lab, node) {
+    if lab.is_init_node(node) {
         vec![INIT_TARGET, JOIN_TARGET]
     } else {
         vec![JOIN_TARGET]
@@ -147,7 +142,7 @@ fn node_registration(lab: &LabReader, node: &NodeRef) -> Value {
     if node.role == Role::Storage {
         registration["taints"] = json!([{"key": "node-role.kubernetes.io/storage", "effect": "NoSchedule"}]);
     }
-    if node.is_control_plane() && control_planes_run_workloads(lab) {
+    if node.is_control_plane() && lab.control_planes_run_workloads() {
         registration["taints"] = json!([]);
     }
     if node.is_control_plane()
@@ -157,12 +152,6 @@ fn node_registration(lab: &LabReader, node: &NodeRef) -> Value {
         registration["ignorePreflightErrors"] = json!(["DirAvailable--etc-kubernetes-manifests"]);
     }
     registration
-}
-
-/// Fewer than three plain workers: control planes run workloads too (no NoSchedule taint), or a
-/// small lab could not place ingress, Ceph mons or anything else.
-pub fn control_planes_run_workloads(lab: &LabReader) -> bool {
-    lab.nodes().filter(|n| n.role == Role::Worker).count() < 3
 }
 
 fn endpoint(lab: &LabReader) -> String {

@@ -136,7 +136,7 @@ pub fn node_files(lab: &LabReader, node: &NodeRef) -> Vec<super::node_files::Nod
         }
     }
     files.push(NodeFile::shared("/etc/kubernetes/admin.conf", "kubeconfig/admin.conf", 0o600, true));
-    let first = super::kubeadm::is_init_node(lab, node);
+    let first = lab.is_init_node(node);
     if first {
         files.push(NodeFile::shared("/etc/kubernetes/super-admin.conf", "kubeconfig/super-admin.conf", 0o600, true));
     }

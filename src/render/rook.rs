@@ -12,22 +12,6 @@ use crate::plan::Need;
 
 pub const NAMESPACE: &str = "rook-ceph";
 
-/// Monitors: as declared, else min(3, Ceph hosts) made odd.
-pub fn mon_count(lab: &LabReader, ceph: &Ceph) -> u32 {
-    let hosts = lab.nodes().filter(|n| n.ceph_disks().next().is_some()).count() as u32;
-    ceph.mons.as_ref().map_or_else(
-        || {
-            let n = hosts.clamp(1, 3);
-            if n % 2 == 0 {
-                n - 1
-            } else {
-                n
-            }
-        },
-        |m| m.value,
-    )
-}
-
 pub fn components(lab: &LabReader) -> Vec<Component> {
     let Some(ceph) = lab.ceph() else { return vec![] };
     let mut operator = Component::new("rook-operator", &[SourceId::Ceph]);
@@ -82,7 +66,7 @@ fn ceph_cluster(lab: &LabReader, ceph: &Ceph) -> Value {
         "spec": {
             "cephVersion": {"image": CEPH_IMAGE, "allowUnsupported": false},
             "dataDirHostPath": "/var/lib/rook",
-            "mon": {"count": mon_count(lab, ceph), "allowMultiplePerNode": false},
+            "mon": {"count": lab.ceph_mons().expect("Ceph is configured"), "allowMultiplePerNode": false},
             "mgr": {"count": if single { 1 } else { 2 }, "allowMultiplePerNode": false},
             "dashboard": {"enabled": true, "ssl": true},
             // Rook sets osd_memory_target from the OSD memory limit.
