@@ -187,6 +187,7 @@ pub fn explain(file: &Path, path: &str, format: MessageFormat) -> Outcome {
     let Vertex::Step(step) = &plan.graph[vertex] else { return environment_error(format!("{path} is a KDL node")) };
     let secret = step.output.as_ref().is_some_and(|o| o.secret);
     println!("{path}{}", if secret { " (secret)" } else { "" });
+    println!("rendered by: {}", plan.renderers.get(path).copied().unwrap_or("?"));
     println!("from KDL nodes:");
     let ancestors = plan.ancestors(path);
     for vertex in &ancestors {

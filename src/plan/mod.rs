@@ -121,12 +121,17 @@ pub struct PlanBuilder<'a> {
     sources: Vec<SourceNode>,
     source_edges: Vec<(SourceId, SourceId)>,
     steps: Vec<Step<'a>>,
+    /// The renderer registering steps now, and the one that registered each step.
+    renderer: &'static str,
+    renderers: BTreeMap<String, &'static str>,
 }
 
 /// The linked graph.
 pub struct Plan<'a> {
     pub graph: DiGraph<Vertex<'a>, ()>,
     pub index: BTreeMap<String, NodeIndex>,
+    /// The renderer module that registered each step, by step id (`hlc explain` prints it).
+    pub renderers: BTreeMap<String, &'static str>,
 }
 
 impl<'a> PlanBuilder<'a> {
@@ -139,7 +144,13 @@ impl<'a> PlanBuilder<'a> {
         self.source_edges.push((from, to));
     }
 
+    /// Names the renderer whose steps follow, by file (e.g. `src/render/kubeadm.rs`).
+    pub fn renderer(&mut self, module: &'static str) {
+        self.renderer = module;
+    }
+
     pub fn step(&mut self, step: Step<'a>) {
+        self.renderers.insert(step.id.clone(), self.renderer);
         self.steps.push(step);
     }
 
@@ -178,7 +189,7 @@ impl<'a> PlanBuilder<'a> {
         for (from, to) in edges {
             graph.add_edge(from, to, ());
         }
-        Ok(Plan { graph, index })
+        Ok(Plan { graph, index, renderers: self.renderers })
     }
 }
 

@@ -49,6 +49,7 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
         }));
     }
     for component in all {
+        plan.renderer(component.renderer);
         let id = component_id(component.layer).id();
         let mut needs = component.sources.clone();
         needs.extend(component.depends_on.iter().map(|d| component_id(d)));

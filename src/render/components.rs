@@ -38,9 +38,12 @@ pub struct Component {
     pub manifests: Vec<Value>,
     /// Graph sources (and steps) the component is derived from.
     pub sources: Vec<Need>,
+    /// The renderer that describes it (its file), recorded on its steps.
+    pub renderer: &'static str,
 }
 
 impl Component {
+    #[track_caller]
     pub fn new(layer: &'static str, sources: &[SourceId]) -> Component {
         Component {
             layer,
@@ -49,6 +52,7 @@ impl Component {
             release: None,
             manifests: Vec::new(),
             sources: sources.iter().cloned().map(Need::from).collect(),
+            renderer: std::panic::Location::caller().file(),
         }
     }
 }
