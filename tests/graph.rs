@@ -1,8 +1,10 @@
 //! The graph is the truth: for every valid document and every source of its graph, change every
 //! value that source holds in the typed model, render again with the same state, and assert that
-//! every file that changed is a graph descendant of that source (no undeclared read). Where the
-//! edit changes all the source holds (a NIC address), also the converse: every descendant file
-//! changed. A step added with a deliberately undeclared read must be caught.
+//! every file that changed is a graph descendant of that source (no undeclared read), i.e. that
+//! `hlc explain` of the file lists the source. Where the edit changes all the source holds (a
+//! NIC's address, a NIC's name and MAC), also the converse: every descendant file changed. A step
+//! with a deliberately undeclared read must be caught, by the engine when it reads through its
+//! context, by this check when it hides the read from the engine.
 
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -301,7 +303,9 @@ fn check_document(input: &str, extra: Extra) -> Vec<Finding> {
             descendants.extend(descendant_files(&edited, source, extra));
         }
         let undeclared: Vec<String> = changed.difference(&descendants).cloned().collect();
-        let unchanged: Vec<String> = if id.ends_with(" ip") {
+        // A NIC's address or interface edit changes everything that source holds: every file that
+        // reads it must change (the converse), so the graph's descendants are exact.
+        let unchanged: Vec<String> = if id.contains(" nic ") {
             direct_file_dependents(&lab, &id, extra).difference(&changed).cloned().collect()
         } else {
             Vec::new()
