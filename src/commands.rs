@@ -4,10 +4,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::build::{default_out, default_state, open_state, render_tree, BuildError};
-use crate::cli::{environment_error, front_end, GraphFormat, MessageFormat, Outcome, TreePaths};
 use crate::clock::Clock;
 use crate::model::Lab;
+use crate::plan::export::GraphFormat;
 use crate::plan::Vertex;
+use crate::report::{environment_error, front_end, MessageFormat, Outcome, TreePaths};
 use crate::source::Source;
 use crate::state::StateDir;
 use crate::write::lock::Lock;
@@ -27,12 +28,12 @@ fn render(
     read_only: bool,
     new_pki: bool,
 ) -> Result<(Source, Lab, Tree, Lock), Outcome> {
-    let (source, checked) = crate::cli::front_end(file, format, false)?;
+    let (source, checked) = crate::report::front_end(file, format, false)?;
     let lab = checked.lab.expect("no errors means a model");
     if !new_pki {
         let mismatches = crate::identity::check(current_lock(out).as_ref(), state, lab.cluster.span);
         if !mismatches.is_empty() {
-            crate::cli::report(&mismatches, &source, format);
+            crate::report::report(&mismatches, &source, format);
             return Err(Outcome::Diagnostics);
         }
     }
@@ -151,7 +152,7 @@ fn warn_if_state_not_ignored(state: &Path, source: &Source, cluster: crate::diag
             "this cluster's state",
         )
         .with_help(format!("add `{name}/` (or `*.state/`) to .gitignore, or `git add -A` stages every private key"));
-        crate::cli::report(&[warning], source, format);
+        crate::report::report(&[warning], source, format);
     }
 }
 

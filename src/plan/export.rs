@@ -1,8 +1,13 @@
 //! The graph as text for `hlc graph`: Graphviz dot or Mermaid, vertices and edges sorted.
 
-use crate::cli::GraphFormat;
-
 use super::{Plan, Vertex};
+
+/// How `hlc graph` prints the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
 
 pub fn render(plan: &Plan, format: GraphFormat) -> String {
     let mut vertices: Vec<(&str, bool)> =

@@ -5,10 +5,22 @@
 
 use serde_json::Value;
 
-use super::components::{components, namespace_object, Component};
+use super::components::{namespace_object, Component};
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
+
+/// Every component of the lab, in dependency order.
+pub fn components(lab: &LabReader) -> Vec<Component> {
+    let mut components = vec![super::cni::component(lab)];
+    components.extend(super::load_balancer::components(lab));
+    components.extend(super::ingress::component(lab));
+    components.extend(super::rook::components(lab));
+    components.extend(super::nfs::component(lab));
+    components.extend(super::storage_classes::component(lab));
+    components.extend(super::auth::component(lab));
+    components
+}
 
 /// The graph step of a component.
 pub fn component_id(layer: &str) -> Need {

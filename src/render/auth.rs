@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 
 use super::components::{metadata, Component, Namespace};
+use super::outputs::Output;
 use crate::model::SourceId;
 use crate::model::{Grant, Oidc, Subject};
 use crate::plan::reads::LabReader;
@@ -75,8 +76,8 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     }
     let ca = super::pki::state_id(crate::pki::spec::CA);
     plan.step(Step {
-        id: "kubeconfig/oidc.conf".into(),
-        output: Some(OutputFile { path: "kubeconfig/oidc.conf".into(), secret: false, executable: false }),
+        id: Output::Kubeconfig("oidc").path(),
+        output: Some(OutputFile { path: Output::Kubeconfig("oidc").path(), secret: false, executable: false }),
         needs: [
             vec![ca.clone().into(), SourceId::Auth.into(), SourceId::Cluster.into()],
             super::node_files::endpoint_sources(lab),

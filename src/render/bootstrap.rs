@@ -8,8 +8,10 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::addons::component_id;
+use super::addons::components;
 use super::charts::FLUX_VERSION;
-use super::components::{components, Component};
+use super::components::Component;
+use super::outputs::Output;
 use crate::model::{Role, SourceId};
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
@@ -75,7 +77,7 @@ fn helmfile(lab: &LabReader) -> serde_json::Value {
 }
 
 fn script(lab: &LabReader, provenance: &str) -> String {
-    let mut out = format!("#!/bin/sh\n# {provenance}\n# Run once from the output directory's parent or anywhere: paths are relative to this file.\nset -eu\ncd \"$(dirname \"$0\")/..\"\nexport KUBECONFIG=\"${{KUBECONFIG:-$PWD/kubeconfig/admin.conf}}\"\n\n");
+    let mut out = format!("#!/bin/sh\n# {provenance}\n# Run once from the output directory's parent or anywhere: paths are relative to this file.\nset -eu\ncd \"$(dirname \"$0\")/..\"\nexport KUBECONFIG=\"${{KUBECONFIG:-$PWD/{}}}\"\n\n", Output::Kubeconfig("admin").path());
     if components(lab).iter().any(|c| c.namespace.is_some()) {
         // Namespaces first, with their Pod Security labels; objects that need a chart's CRDs
         // after that chart.

@@ -6,7 +6,8 @@
 
 use serde::Serialize;
 
-use super::node_files::{files_for, node_source, NodeFile};
+use super::node_files::{node_source, NodeFile};
+use super::outputs::Output;
 use crate::model::SourceId;
 use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::Need;
@@ -44,11 +45,21 @@ struct WriteFile {
 }
 
 pub fn user_data_path(node: &NodeRef) -> String {
-    format!("nodes/{}/nocloud/user-data", node.name.value)
+    Output::UserData(&node.name.value).path()
 }
 
 pub fn meta_data_path(node: &NodeRef) -> String {
-    format!("nodes/{}/nocloud/meta-data", node.name.value)
+    Output::MetaData(&node.name.value).path()
+}
+
+/// Every file cloud-init writes on `node`, in the order it writes them.
+pub fn files_for(lab: &LabReader, node: &NodeRef) -> Vec<NodeFile> {
+    let mut files = super::host::files_for(lab, node);
+    files.extend(super::containerd::files_for(lab, node));
+    files.extend(super::vip::files_for(lab, node));
+    files.extend(super::kubeadm::files_for(lab, node));
+    files.extend(super::converge::files_for(node));
+    files
 }
 
 /// Everything user-data writes on `node`: its own files and, on control planes, the PKI.

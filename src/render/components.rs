@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use super::charts::Chart;
 use crate::model::SourceId;
-use crate::plan::reads::LabReader;
 use crate::plan::Need;
 
 /// A namespace a component needs; `privileged` sets the Pod Security labels to privileged.
@@ -55,18 +54,6 @@ impl Component {
             renderer: std::panic::Location::caller().file(),
         }
     }
-}
-
-/// Every component of the lab, in dependency order.
-pub fn components(lab: &LabReader) -> Vec<Component> {
-    let mut components = vec![super::cni::component(lab)];
-    components.extend(super::load_balancer::components(lab));
-    components.extend(super::ingress::component(lab));
-    components.extend(super::rook::components(lab));
-    components.extend(super::nfs::component(lab));
-    components.extend(super::storage_classes::component(lab));
-    components.extend(super::auth::component(lab));
-    components
 }
 
 /// A Namespace object with Pod Security labels.

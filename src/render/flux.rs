@@ -5,8 +5,9 @@
 
 use serde_json::{json, Value};
 
+use super::addons::components;
 use super::addons::{component_id, objects, yaml_values};
-use super::components::{components, metadata, Component, Release};
+use super::components::{metadata, Component, Release};
 use crate::model::GitOps;
 use crate::model::SourceId;
 use crate::plan::reads::LabReader;

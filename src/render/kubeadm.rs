@@ -43,7 +43,7 @@ pub fn config_targets(lab: &LabReader, node: &NodeRef) -> Vec<&'static str> {
 
 /// The reviewed copy of a config: `nodes/<node>/kubeadm/init.yaml`.
 pub fn review_path(node: &NodeRef, target: &str) -> String {
-    format!("nodes/{}/kubeadm/{}", node.name.value, target.rsplit('/').next().expect("has a name"))
+    super::outputs::Output::KubeadmConfig { node: &node.name.value, target }.path()
 }
 
 /// The reviewed copy of the config the node normally runs.

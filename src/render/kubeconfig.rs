@@ -6,6 +6,7 @@
 use base64::Engine;
 use serde::Serialize;
 
+use super::outputs::Output;
 use super::pki::state_id;
 use crate::model::SourceId;
 use crate::pki::spec::{kubeconfig_certificates, node_source, CA};
@@ -107,14 +108,15 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     for spec in kubeconfig_certificates(lab) {
         let parts: Vec<&str> = spec.name.trim_start_matches("kubeconfig/").split('/').collect();
         let (path, server, user_name) = match parts.as_slice() {
-            [who] => (format!("kubeconfig/{who}.conf"), endpoint.clone(), spec.common_name.clone()),
+            [who] => (Output::Kubeconfig(who).path(), endpoint.clone(), spec.common_name.clone()),
             [node, component] => {
                 let node_ip = &lab.node(node).ip();
                 // Every node kubeconfig hlc writes talks to its own node's apiserver, as kubeadm
                 // makes them: the first control plane's kubelet.conf too (kubeadm falls back to the
                 // local endpoint there; the VIP needs kube-vip, which that kubelet starts).
                 let server = format!("https://{node_ip}:6443");
-                (format!("nodes/{node}/etc/kubernetes/{component}.conf"), server, spec.common_name.clone())
+                let target = format!("/etc/kubernetes/{component}.conf");
+                (Output::NodeFile { node, target: &target }.path(), server, spec.common_name.clone())
             }
             _ => unreachable!("kubeconfig identities are kubeconfig/<who> or kubeconfig/<node>/<component>"),
         };

@@ -20,7 +20,7 @@ const SEED_FILES: [&str; 3] = ["user-data", "meta-data", "network-config"];
 pub const PI_CMDLINE: &str = "cgroup_enable=memory cgroup_memory=1";
 
 pub fn media_dir(node: &NodeRef) -> String {
-    format!("nodes/{}/media", node.name.value)
+    super::outputs::Output::Media(&node.name.value).path()
 }
 
 /// The seed steps of `node`, in `SEED_FILES` order.

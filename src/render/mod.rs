@@ -22,6 +22,7 @@ pub mod media;
 pub mod netplan;
 pub mod nfs;
 pub mod node_files;
+pub mod outputs;
 pub mod pki;
 pub mod readme;
 pub mod rook;

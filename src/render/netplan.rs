@@ -55,7 +55,7 @@ struct Nameservers {
 }
 
 pub fn path(node: &NodeRef) -> String {
-    format!("nodes/{}/nocloud/network-config", node.name.value)
+    super::outputs::Output::NetworkConfig(&node.name.value).path()
 }
 
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {

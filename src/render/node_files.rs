@@ -2,8 +2,9 @@
 //! node-specific ones are also output steps at `nodes/<node>/<path on the node>` for review,
 //! while shared PKI and kubeconfigs are embedded from their own steps (`pki/…`).
 
+use super::outputs::Output;
 use crate::model::{Node, SourceId};
-use crate::plan::reads::{LabReader, NodeRef};
+use crate::plan::reads::LabReader;
 use crate::plan::{Need, OutputFile, PlanBuilder, Produce, Step};
 
 /// A file on a node: where it goes, which step produces its bytes, and its mode.
@@ -36,7 +37,7 @@ impl NodeFile {
 
 /// `nodes/<node>/etc/x` for `/etc/x`.
 pub fn review_path(node: &Node, target: &str) -> String {
-    format!("nodes/{}{target}", node.name.value)
+    Output::NodeFile { node: &node.name.value, target }.path()
 }
 
 /// The graph source of a node (name, role, hardware, disks).
@@ -90,16 +91,6 @@ pub fn register(plan: &mut PlanBuilder<'static>, file: &NodeFile, needs: Vec<Nee
         needs,
         produce,
     });
-}
-
-/// Every file cloud-init writes on `node`, in the order it writes them.
-pub fn files_for(lab: &LabReader, node: &NodeRef) -> Vec<NodeFile> {
-    let mut files = super::host::files_for(lab, node);
-    files.extend(super::containerd::files_for(lab, node));
-    files.extend(super::vip::files_for(lab, node));
-    files.extend(super::kubeadm::files_for(lab, node));
-    files.extend(super::converge::files_for(node));
-    files
 }
 
 /// The step holding the cluster's shape: which nodes are control planes, in order (who runs

@@ -2,6 +2,7 @@
 //! key pair and bootstrap token, and the files of kubeadm's layout: `pki/…` for the shared
 //! material, `nodes/<node>/etc/kubernetes/pki/etcd/` for each control plane's etcd member.
 
+use super::outputs::Output;
 use crate::model::SourceId;
 use crate::pki::issue::{obtain, obtain_key};
 use crate::pki::keys;
@@ -135,10 +136,12 @@ pub fn node_files(lab: &LabReader, node: &NodeRef) -> Vec<super::node_files::Nod
             files.push(NodeFile::shared(&target, &super::node_files::review_path(node, &target), mode, mode == 0o600));
         }
     }
-    files.push(NodeFile::shared("/etc/kubernetes/admin.conf", "kubeconfig/admin.conf", 0o600, true));
+    let admin = Output::Kubeconfig("admin").path();
+    files.push(NodeFile::shared("/etc/kubernetes/admin.conf", &admin, 0o600, true));
     let first = lab.is_init_node(node);
     if first {
-        files.push(NodeFile::shared("/etc/kubernetes/super-admin.conf", "kubeconfig/super-admin.conf", 0o600, true));
+        let super_admin = Output::Kubeconfig("super-admin").path();
+        files.push(NodeFile::shared("/etc/kubernetes/super-admin.conf", &super_admin, 0o600, true));
     }
     let mut own = vec!["controller-manager.conf", "scheduler.conf"];
     if first {

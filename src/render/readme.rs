@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 
+use super::outputs::Output;
 use crate::model::{CniKind, LbMode, LoadBalancerKind};
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
@@ -10,8 +11,8 @@ use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     plan.step(Step {
-        id: "README.md".into(),
-        output: Some(OutputFile { path: "README.md".into(), secret: false, executable: false }),
+        id: Output::Readme.path(),
+        output: Some(OutputFile { path: Output::Readme.path(), secret: false, executable: false }),
         needs: lab.source_ids().cloned().map(Need::from).chain([Need::from(super::node_files::TOPOLOGY)]).collect(),
         produce: Box::new(|context, inputs| Ok(Product::File(readme(&context.lab, &inputs.provenance()).into_bytes()))),
     });
@@ -169,7 +170,7 @@ fn provisioning(lab: &LabReader, out: &mut String) {
         "Once the API answers, from this directory:".into(),
         String::new(),
         "```sh".into(),
-        "export KUBECONFIG=$PWD/kubeconfig/admin.conf".into(),
+        format!("export KUBECONFIG=$PWD/{}", Output::Kubeconfig("admin").path()),
         "kubectl get nodes".into(),
         "bash bootstrap/install.sh    # once: the CNI, then Flux (or every component without gitops)".into(),
         "```".into(),

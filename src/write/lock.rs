@@ -21,7 +21,15 @@ pub struct Lock {
     pub files: Vec<LockEntry>,
     /// The cluster's CA fingerprints (see `identity`); a later build refuses to replace them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub identity: Vec<crate::identity::CaFingerprint>,
+    pub identity: Vec<CaFingerprint>,
+}
+
+/// One CA's fingerprint, as recorded in `hlc.lock` (`identity` compares them with the state).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaFingerprint {
+    pub name: String,
+    pub path: String,
+    pub sha256: String,
 }
 
 pub const LOCK_FILE: &str = "hlc.lock";
