@@ -10,7 +10,7 @@ use petgraph::algo::{kosaraju_scc, toposort};
 use petgraph::graph::NodeIndex;
 
 use super::reads::LabReader;
-use super::{Need, OutputFile, Plan, Product, Step, StepError, Vertex};
+use super::{Need, OutputFile, Plan, Product, RenderError, Step, StepError, Vertex};
 use crate::clock::Clock;
 use crate::model::Lab;
 use crate::state::StateDir;
@@ -37,28 +37,28 @@ pub struct Inputs<'a> {
 }
 
 impl Inputs<'_> {
-    pub fn product(&self, id: &str) -> Result<&Product, String> {
-        self.products.get(id).ok_or_else(|| format!("input `{id}` was not produced (missing from `needs`?)"))
+    pub fn product(&self, id: &str) -> Result<&Product, RenderError> {
+        self.products.get(id).ok_or_else(|| RenderError::MissingInput(id.to_string()))
     }
 
-    pub fn credential(&self, id: &str) -> Result<&crate::pki::Credential, String> {
+    pub fn credential(&self, id: &str) -> Result<&crate::pki::Credential, RenderError> {
         match self.product(id)? {
             Product::Credential(credential) => Ok(credential),
-            _ => Err(format!("input `{id}` is not a credential")),
+            _ => Err(RenderError::WrongInput { id: id.to_string(), expected: "credential" }),
         }
     }
 
-    pub fn value(&self, id: &str) -> Result<&str, String> {
+    pub fn value(&self, id: &str) -> Result<&str, RenderError> {
         match self.product(id)? {
             Product::Value(value) => Ok(value),
-            _ => Err(format!("input `{id}` is not a value")),
+            _ => Err(RenderError::WrongInput { id: id.to_string(), expected: "value" }),
         }
     }
 
-    pub fn file(&self, id: &str) -> Result<&[u8], String> {
+    pub fn file(&self, id: &str) -> Result<&[u8], RenderError> {
         match self.product(id)? {
             Product::File(bytes) => Ok(bytes),
-            _ => Err(format!("input `{id}` is not a file")),
+            _ => Err(RenderError::WrongInput { id: id.to_string(), expected: "file" }),
         }
     }
 
@@ -83,7 +83,7 @@ pub fn run(plan: &Plan, context: &Environment) -> Result<Outputs, StepError> {
         // Report the first failure by step id, whichever thread hit it first.
         for (vertex, result) in level.iter().zip(results) {
             let id = plan.graph[*vertex].id().to_string();
-            let product = result.map_err(|message| StepError { step: id.clone(), message })?;
+            let product = result.map_err(|error| StepError { step: id.clone(), message: error.to_string() })?;
             products.insert(id, product);
         }
     }
@@ -108,13 +108,13 @@ fn run_level(
     products: &BTreeMap<String, Product>,
     level: &[NodeIndex],
     workers: usize,
-) -> Vec<Result<Product, String>> {
+) -> Vec<Result<Product, RenderError>> {
     let run_one = |vertex: &NodeIndex| {
         let Vertex::Step(step) = &plan.graph[*vertex] else { unreachable!("levels hold steps only") };
         let step_context = Context { lab: LabReader::new(context.lab), state: context.state, clock: context.clock };
         let product = (step.produce)(&step_context, &Inputs { products, origins: plan.direct_sources(*vertex) })?;
         match undeclared_read(plan, *vertex, &step_context.lab.reads()) {
-            Some(read) => Err(format!("read `{}` without needing it (add it to the step's `needs`)", read.id())),
+            Some(read) => Err(RenderError::UndeclaredRead(read.id())),
             None => Ok(product),
         }
     };
@@ -126,7 +126,7 @@ fn run_level(
     }
     // Workers take the next step from a shared counter, so slow steps (RSA keys) spread out.
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<(usize, Result<Product, String>)> = std::thread::scope(|scope| {
+    let mut results: Vec<(usize, Result<Product, RenderError>)> = std::thread::scope(|scope| {
         let worker = || {
             let mut done = Vec::new();
             loop {

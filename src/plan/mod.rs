@@ -43,6 +43,37 @@ pub struct StepError {
     pub message: String,
 }
 
+/// Why a step could not produce its value.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("input `{0}` was not produced (missing from `needs`?)")]
+    MissingInput(String),
+    #[error("input `{id}` is not a {expected}")]
+    WrongInput { id: String, expected: &'static str },
+    #[error("read `{0}` without needing it (add it to the step's `needs`)")]
+    UndeclaredRead(String),
+    #[error("YAML: {0}")]
+    Yaml(#[from] serde_yaml::Error),
+    #[error("YAML emitter: {0}")]
+    YamlEmitter(String),
+    #[error("TOML: {0}")]
+    Toml(#[from] toml::ser::Error),
+    #[error("TOML template: {0}")]
+    TomlTemplate(#[from] toml::de::Error),
+    #[error("{0} is not UTF-8")]
+    NotUtf8(String),
+    /// Issuing or loading a certificate (the PKI's own error, as text: plan does not import pki's
+    /// issuing code, which reads the model through this module).
+    #[error("{0}")]
+    Issue(String),
+    #[error("key: {0}")]
+    Key(String),
+    #[error("state directory: {0}")]
+    State(#[from] std::io::Error),
+    #[error("boot image: {0}")]
+    Image(String),
+}
+
 /// What a step reads: a source of the graph, or another step's product (by step id).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Need {
@@ -79,7 +110,8 @@ impl From<&str> for Need {
 }
 
 /// A step's work: read the model and inputs, produce a value.
-pub type Produce<'a> = Box<dyn Fn(&engine::Context, &engine::Inputs) -> Result<Product, String> + Send + Sync + 'a>;
+pub type Produce<'a> =
+    Box<dyn Fn(&engine::Context, &engine::Inputs) -> Result<Product, RenderError> + Send + Sync + 'a>;
 
 /// A unit of work in the graph.
 pub struct Step<'a> {

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::components::{namespace_object, Component};
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
+use crate::plan::RenderError;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 /// Every component of the lab, in dependency order.
@@ -39,7 +40,7 @@ pub fn yaml_values(values: &[Value]) -> Vec<serde_yaml::Value> {
 fn file_step(
     path: String,
     needs: Vec<Need>,
-    render: impl Fn(&str) -> Result<Vec<u8>, String> + Send + Sync + 'static,
+    render: impl Fn(&str) -> Result<Vec<u8>, RenderError> + Send + Sync + 'static,
 ) -> Step<'static> {
     Step {
         id: path.clone(),

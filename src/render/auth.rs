@@ -98,7 +98,7 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
                 ],
                 "interactiveMode": "IfAvailable",
             }});
-            let user = serde_yaml::to_value(user).map_err(|e| e.to_string())?;
+            let user = serde_yaml::to_value(user)?;
             let ca_pem = &inputs.credential(&ca)?.cert_pem;
             let config = super::kubeconfig::kubeconfig(
                 &lab.cluster().name.value,

@@ -11,6 +11,7 @@ use super::outputs::Output;
 use crate::model::SourceId;
 use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::Need;
+use crate::plan::RenderError;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 #[derive(Serialize)]
@@ -86,7 +87,8 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
                 let node = &lab.node(&name);
                 let mut write_files = Vec::new();
                 for file in &files {
-                    let content = String::from_utf8(inputs.file(&file.step)?.to_vec()).map_err(|e| e.to_string())?;
+                    let content = String::from_utf8(inputs.file(&file.step)?.to_vec())
+                        .map_err(|_| RenderError::NotUtf8(file.step.clone()))?;
                     write_files.push(WriteFile {
                         path: file.target.clone(),
                         owner: "root:root",

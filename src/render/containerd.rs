@@ -9,6 +9,7 @@ use super::node_files::{register, NodeFile};
 use crate::model::Registry;
 use crate::model::SourceId;
 use crate::plan::reads::{LabReader, NodeRef};
+use crate::plan::RenderError;
 use crate::plan::{PlanBuilder, Product};
 
 pub const CONFIG: &str = "/etc/containerd/config.toml";
@@ -77,22 +78,21 @@ struct ConfigV3 {
     plugins: std::collections::BTreeMap<&'static str, toml::Value>,
 }
 
-fn config_v3(lab: &LabReader) -> Result<String, String> {
+fn config_v3(lab: &LabReader) -> Result<String, RenderError> {
     let images: toml::Value = toml::from_str(&format!(
         "pinned_images = {{ sandbox = {:?} }}\nregistry = {{ config_path = {:?} }}",
         sandbox_image(lab.cluster().kubernetes.minor),
         CERTS_DIR
-    ))
-    .map_err(|e| e.to_string())?;
+    ))?;
     let runtime: toml::Value = toml::from_str(
         "[containerd]\ndefault_runtime_name = \"runc\"\n[containerd.runtimes.runc]\nruntime_type = \"io.containerd.runc.v2\"\n[containerd.runtimes.runc.options]\nSystemdCgroup = true",
     )
-    .map_err(|e| e.to_string())?;
+    ?;
     let plugins = [("io.containerd.cri.v1.images", images), ("io.containerd.cri.v1.runtime", runtime)].into();
-    toml::to_string(&ConfigV3 { version: 3, plugins }).map_err(|e| e.to_string())
+    toml::to_string(&ConfigV3 { version: 3, plugins }).map_err(RenderError::from)
 }
 
-fn config(lab: &LabReader) -> Result<String, String> {
+fn config(lab: &LabReader) -> Result<String, RenderError> {
     if lab.containerd().schema_version() == 3 {
         return config_v3(lab);
     }
@@ -115,7 +115,7 @@ fn config(lab: &LabReader) -> Result<String, String> {
             },
         )]),
     };
-    toml::to_string(&config).map_err(|e| e.to_string())
+    toml::to_string(&config).map_err(RenderError::from)
 }
 
 /// The registry namespace a `hosts.toml` configures: the upstream it mirrors, or itself.
@@ -136,7 +136,7 @@ struct Host {
     skip_verify: bool,
 }
 
-fn hosts_toml(registry: &Registry) -> Result<String, String> {
+fn hosts_toml(registry: &Registry) -> Result<String, RenderError> {
     let scheme = if registry.insecure { "http" } else { "https" };
     let endpoint = format!("{scheme}://{}", registry.address.value);
     let (server, capabilities) = match registry.mirror_of.as_deref() {
@@ -145,7 +145,7 @@ fn hosts_toml(registry: &Registry) -> Result<String, String> {
         None => (endpoint.clone(), vec!["pull", "resolve", "push"]),
     };
     let host = Host { capabilities, skip_verify: registry.insecure };
-    toml::to_string(&HostsToml { server, host: [(endpoint, host)].into() }).map_err(|e| e.to_string())
+    toml::to_string(&HostsToml { server, host: [(endpoint, host)].into() }).map_err(RenderError::from)
 }
 
 pub fn files_for(lab: &LabReader, node: &NodeRef) -> Vec<NodeFile> {

@@ -12,6 +12,7 @@ use crate::model::{ProxyMode, Role};
 use crate::pki::spec::CA;
 use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::Need;
+use crate::plan::RenderError;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 /// Replaced by the bootstrap token on the node, just before kubeadm runs.
@@ -126,9 +127,9 @@ fn register_config(lab: &LabReader, node: &NodeRef, target: &'static str, plan: 
 
 /// `sha256:<hex>` of the CA's SubjectPublicKeyInfo, as `kubeadm join` pins it. The CA key's
 /// SPKI is byte-for-byte the one rcgen put in the CA certificate.
-pub fn ca_cert_hash(ca_key_pem: &str, key_type: crate::model::KeyType) -> Result<String, String> {
+pub fn ca_cert_hash(ca_key_pem: &str, key_type: crate::model::KeyType) -> Result<String, RenderError> {
     use rcgen::PublicKeyData;
-    let key = crate::pki::keys::load(ca_key_pem, key_type).map_err(|e| e.0)?;
+    let key = crate::pki::keys::load(ca_key_pem, key_type).map_err(|e| RenderError::Key(e.0))?;
     let digest = ring::digest::digest(&ring::digest::SHA256, &key.subject_public_key_info());
     Ok(format!("sha256:{}", digest.as_ref().iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }

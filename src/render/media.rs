@@ -12,6 +12,7 @@ use super::node_files::node_source;
 use crate::model::{Arch, Os};
 use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::Need;
+use crate::plan::RenderError;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 /// The cloud-init NoCloud seed's files, in the order they are listed.
@@ -52,7 +53,7 @@ fn output(path: &str, secret: bool) -> Option<OutputFile> {
 }
 
 /// Makes an image from named files.
-type MakeImage = fn(&[(&str, &[u8])]) -> Result<Vec<u8>, String>;
+type MakeImage = fn(&[(&str, &[u8])]) -> Result<Vec<u8>, RenderError>;
 
 /// An image step over the node's three seed files.
 fn seed_image(plan: &mut PlanBuilder<'static>, path: String, node: &NodeRef, make: MakeImage) {
@@ -83,19 +84,21 @@ fn copy(plan: &mut PlanBuilder<'static>, node: &NodeRef, path: String, from: Str
 
 /// A FAT volume labelled `CIDATA` with the seed files in its root. Dates are FAT's epoch
 /// (fatfs without a clock) and the volume id is fixed, so the same files give the same bytes.
-pub fn fat_image(files: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
+pub fn fat_image(files: &[(&str, &[u8])]) -> Result<Vec<u8>, RenderError> {
     let content: usize = files.iter().map(|(_, bytes)| bytes.len()).sum();
     let size = (content / (1 << 20) + 2) << 20;
     let mut disk = Cursor::new(vec![0u8; size]);
     let options = fatfs::FormatVolumeOptions::new().volume_label(*b"CIDATA     ").volume_id(0x6863_6c00);
-    fatfs::format_volume(&mut disk, options).map_err(|e| format!("FAT format: {e}"))?;
+    fatfs::format_volume(&mut disk, options).map_err(|e| RenderError::Image(format!("FAT format: {e}")))?;
     {
-        let fs = fatfs::FileSystem::new(&mut disk, fatfs::FsOptions::new()).map_err(|e| format!("FAT: {e}"))?;
+        let fs = fatfs::FileSystem::new(&mut disk, fatfs::FsOptions::new())
+            .map_err(|e| RenderError::Image(format!("FAT: {e}")))?;
         for (name, bytes) in files {
-            let mut file = fs.root_dir().create_file(name).map_err(|e| format!("FAT {name}: {e}"))?;
-            file.write_all(bytes).map_err(|e| format!("FAT {name}: {e}"))?;
+            let mut file =
+                fs.root_dir().create_file(name).map_err(|e| RenderError::Image(format!("FAT {name}: {e}")))?;
+            file.write_all(bytes).map_err(|e| RenderError::Image(format!("FAT {name}: {e}")))?;
         }
-        fs.unmount().map_err(|e| format!("FAT unmount: {e}"))?;
+        fs.unmount().map_err(|e| RenderError::Image(format!("FAT unmount: {e}")))?;
     }
     Ok(disk.into_inner())
 }
@@ -105,7 +108,7 @@ fn node_file(
     plan: &mut PlanBuilder<'static>,
     node: &NodeRef,
     path: String,
-    make: fn(&str, &str) -> Result<Vec<u8>, String>,
+    make: fn(&str, &str) -> Result<Vec<u8>, RenderError>,
 ) {
     let name = node.name.value.clone();
     plan.step(Step {
@@ -148,8 +151,8 @@ fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
         needs: vec![user_data.clone().into(), network_config.clone().into(), node_source(node)],
         produce: Box::new(move |context, inputs| {
             let node = &context.lab.node(&name);
-            let parse = |step: &str| -> Result<serde_yaml::Value, String> {
-                serde_yaml::from_slice(inputs.file(step)?).map_err(|e| format!("{step}: {e}"))
+            let parse = |step: &str| -> Result<serde_yaml::Value, RenderError> {
+                serde_yaml::from_slice(inputs.file(step)?).map_err(RenderError::from)
             };
             let config = autoinstall(node, parse(&user_data)?, parse(&network_config)?["network"].clone());
             super::yaml::cloud_config(&inputs.provenance(), &config).map(Product::File)

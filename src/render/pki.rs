@@ -9,6 +9,7 @@ use crate::pki::keys;
 use crate::pki::spec::{certificates, CertSpec};
 use crate::plan::reads::LabReader;
 use crate::plan::reads::NodeRef;
+use crate::plan::RenderError;
 use crate::plan::{Need, OutputFile, PlanBuilder, Product, Step};
 
 /// The state step id of a certificate or key.
@@ -38,8 +39,8 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
         output: None,
         needs: vec![SourceId::Cluster.into()],
         produce: Box::new(|context, _| {
-            let key =
-                obtain_key("pki/sa.key", context.lab.cluster().key_type, context.state).map_err(|e| e.to_string())?;
+            let key = obtain_key("pki/sa.key", context.lab.cluster().key_type, context.state)
+                .map_err(|e| RenderError::Issue(e.to_string()))?;
             Ok(Product::Value(key.serialize_pem()))
         }),
     });
@@ -50,7 +51,8 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
         output: Some(OutputFile { path: "pki/sa.pub".into(), secret: false, executable: false }),
         needs: vec![sa.clone().into(), SourceId::Cluster.into()],
         produce: Box::new(move |context, inputs| {
-            let key = keys::load(inputs.value(&sa)?, context.lab.cluster().key_type).map_err(|e| e.0)?;
+            let key =
+                keys::load(inputs.value(&sa)?, context.lab.cluster().key_type).map_err(|e| RenderError::Key(e.0))?;
             Ok(Product::File(keys::public_pem(&key).into_bytes()))
         }),
     });
@@ -59,7 +61,7 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
         output: None,
         needs: vec![SourceId::Cluster.into()],
         produce: Box::new(|context, _| {
-            crate::pki::bootstrap_token(context.state).map(Product::Value).map_err(|e| e.to_string())
+            crate::pki::bootstrap_token(context.state).map(Product::Value).map_err(RenderError::from)
         }),
     });
 }
@@ -80,7 +82,7 @@ fn register_certificate(spec: &CertSpec, specs: &[CertSpec], plan: &mut PlanBuil
                 None => None,
             };
             let credential = obtain(&own, issuer, context.lab.cluster().key_type, context.state, &context.clock)
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| RenderError::Issue(e.to_string()))?;
             Ok(Product::Credential(credential))
         }),
     });
@@ -101,7 +103,7 @@ fn file(
     path: &str,
     secret: bool,
     state: &str,
-    text: fn(&crate::plan::engine::Inputs, &str) -> Result<String, String>,
+    text: fn(&crate::plan::engine::Inputs, &str) -> Result<String, RenderError>,
 ) -> Step<'static> {
     let state = state.to_string();
     Step {
