@@ -129,7 +129,7 @@ fn components(lab: &LabReader, out: &mut String) {
 /// Which medium each node boots from, the boot order, and what to do once the API answers.
 fn provisioning(lab: &LabReader, out: &mut String) {
     use crate::model::{Arch, Os};
-    let first = lab.control_planes().next().map_or("", |n| n.name());
+    let first = lab.init_node().unwrap_or_default();
     let mut lines = vec![
         "## Provisioning".to_string(),
         String::new(),
@@ -202,7 +202,7 @@ fn provisioning(lab: &LabReader, out: &mut String) {
 /// What `/etc/hlc/converge` does on each kind of run, with this lab's first control plane.
 fn converge(lab: &LabReader, out: &mut String) {
     let (host, port) = lab.control_plane_endpoint();
-    let first = lab.control_planes().next().map_or("", |n| n.name());
+    let first = lab.init_node().unwrap_or_default();
     let version = lab.cluster().kubernetes.value;
     let lines = [
         "## What a node does with its seed".to_string(),
