@@ -102,21 +102,26 @@ fn certificate_user(credential: &crate::pki::Credential) -> serde_yaml::Value {
     serde_yaml::Value::Mapping(user)
 }
 
+/// The API server a kubeconfig talks to: the control-plane endpoint, or for a node's own
+/// kubeconfigs (`node` given) that node's apiserver, as kubeadm makes them: the first control
+/// plane's kubelet.conf too (kubeadm falls back to the local endpoint there; the VIP needs
+/// kube-vip, which that kubelet starts).
+fn server(lab: &LabReader, node: Option<&str>) -> String {
+    let (host, port) = match node {
+        Some(node) => (lab.node(node).ip(), 6443),
+        None => lab.control_plane_endpoint(),
+    };
+    format!("https://{host}:{port}")
+}
+
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
-    let (host, port) = lab.control_plane_endpoint();
-    let endpoint = format!("https://{host}:{port}");
     for spec in kubeconfig_certificates(lab) {
         let parts: Vec<&str> = spec.name.trim_start_matches("kubeconfig/").split('/').collect();
-        let (path, server, user_name) = match parts.as_slice() {
-            [who] => (Output::Kubeconfig(who).path(), endpoint.clone(), spec.common_name.clone()),
+        let (path, node, user_name) = match parts.as_slice() {
+            [who] => (Output::Kubeconfig(who).path(), None, spec.common_name.clone()),
             [node, component] => {
-                let node_ip = &lab.node(node).ip();
-                // Every node kubeconfig hlc writes talks to its own node's apiserver, as kubeadm
-                // makes them: the first control plane's kubelet.conf too (kubeadm falls back to the
-                // local endpoint there; the VIP needs kube-vip, which that kubelet starts).
-                let server = format!("https://{node_ip}:6443");
                 let target = format!("/etc/kubernetes/{component}.conf");
-                (Output::NodeFile { node, target: &target }.path(), server, spec.common_name.clone())
+                (Output::NodeFile { node, target: &target }.path(), Some(node.to_string()), spec.common_name.clone())
             }
             _ => unreachable!("kubeconfig identities are kubeconfig/<who> or kubeconfig/<node>/<component>"),
         };
@@ -138,6 +143,7 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
             produce: Box::new(move |context, inputs| {
                 let ca = inputs.credential(&state_id(CA))?;
                 let user = certificate_user(inputs.credential(&identity)?);
+                let server = server(&context.lab, node.as_deref());
                 let config = kubeconfig(&context.lab.cluster().name.value, &server, &ca.cert_pem, &user_name, user);
                 super::yaml::document(&inputs.provenance(), &config).map(Product::File)
             }),
