@@ -54,7 +54,7 @@ fn lower_node(node: &KdlNode, hardware: &[Hardware], diagnostics: &mut Vec<Diagn
     let profile_memory = profile.and_then(|p| p.memory).map(|m| Spanned::new(m, node.name().span()));
     Some(Node {
         name: text(arg(node, 0)?)?,
-        hardware: profile.map(|p| p.name.value.clone()),
+        hardware: profile.map(|p| crate::model::HardwareId(p.name.value.clone())),
         role,
         arch: prop(node, "arch")
             .and_then(|e| choice(e, ARCHES))

@@ -3,6 +3,7 @@
 //! Checks and renderers read only this. Values that a diagnostic may point at are `Spanned`.
 
 pub mod address;
+pub mod ids;
 pub mod names;
 pub mod size;
 pub mod source_id;
@@ -12,6 +13,7 @@ pub mod version;
 use std::net::Ipv4Addr;
 
 pub use address::{AddressRange, Cidr};
+pub use ids::{HardwareId, NodeId};
 pub use names::{HostPort, Mac};
 pub use size::ByteSize;
 pub use source_id::SourceId;
@@ -195,7 +197,7 @@ pub enum Role {
 pub struct Node {
     pub name: Spanned<String>,
     /// The hardware profile it uses, if any.
-    pub hardware: Option<String>,
+    pub hardware: Option<HardwareId>,
     pub role: Role,
     /// Resolved: the node's own value, else its hardware profile's, else amd64.
     pub arch: Arch,
@@ -377,7 +379,7 @@ pub struct CephPool {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NfsServer {
-    Node(String),
+    Node(NodeId),
     Address(Ipv4Addr),
 }
 

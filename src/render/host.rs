@@ -43,16 +43,17 @@ pub fn sysctls(lab: &LabReader, node: &NodeRef) -> Vec<(&'static str, &'static s
 pub fn exports(lab: &LabReader, node: &NodeRef) -> Vec<String> {
     let clients: Vec<String> =
         lab.nodes().map(|n| format!("{}/32(rw,sync,no_subtree_check,no_root_squash)", n.ip())).collect();
-    lab.nfs()
-        .iter()
-        .filter(|n| n.server.value == NfsServer::Node(node.name.value.clone()))
-        .map(|n| format!("{} {}", n.path.value, clients.join(" ")))
-        .collect()
+    lab.nfs().iter().filter(|n| serves(n, node)).map(|n| format!("{} {}", n.path.value, clients.join(" "))).collect()
+}
+
+/// Whether `node` is `share`'s server.
+fn serves(share: &crate::model::Nfs, node: &NodeRef) -> bool {
+    matches!(&share.server.value, NfsServer::Node(server) if **server == *node.name())
 }
 
 /// The NFS shares this node serves.
 pub fn nfs_shares<'a>(lab: &LabReader<'a>, node: &NodeRef) -> Vec<&'a crate::model::Nfs> {
-    lab.nfs().iter().filter(|n| n.server.value == NfsServer::Node(node.name.value.clone())).collect()
+    lab.nfs().iter().filter(|n| serves(n, node)).collect()
 }
 
 /// The directories this node exports over NFS (converge creates them on the mounted data disk).

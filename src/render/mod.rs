@@ -69,7 +69,7 @@ pub fn plan_with(lab: &Lab, extra: impl FnOnce(&mut PlanBuilder<'static>)) -> Re
     }
     for node in &lab.nodes {
         if let Some(hardware) = &node.hardware {
-            builder.source_edge(SourceId::Hardware(hardware.clone()), SourceId::node(&node.name.value));
+            builder.source_edge(SourceId::Hardware(hardware.to_string()), SourceId::node(&node.name.value));
         }
     }
     // Registration reads the model only to decide which steps exist and what they need; its

@@ -103,9 +103,7 @@ fn bucket(pool: &CephPool) -> Option<Value> {
 fn nfs(lab: &LabReader, share: &crate::model::Nfs) -> Value {
     let server = match &share.server.value {
         NfsServer::Address(ip) => ip.to_string(),
-        NfsServer::Node(name) => {
-            lab.nodes().find(|n| &n.name.value == name).map(|n| n.ip().to_string()).unwrap_or_default()
-        }
+        NfsServer::Node(name) => lab.node(name).ip().to_string(),
     };
     let mut class = storage_class(
         &share.storage_class,
