@@ -35,6 +35,22 @@ pub struct CertSpec {
     /// Graph source ids this certificate depends on (not part of the certificate itself).
     #[serde(skip)]
     pub sources: Vec<SourceId>,
+    /// What it is for, which decides where its files go (not part of the certificate itself).
+    #[serde(skip)]
+    pub kind: CertKind,
+}
+
+/// What a certificate is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CertKind {
+    /// A CA or a leaf shared by all control planes, written under its name (`pki/apiserver`).
+    Shared,
+    /// One control plane's etcd `server` or `peer` certificate.
+    EtcdMember { node: String, role: String },
+    /// A cluster-wide kubeconfig's identity (`admin`, `super-admin`).
+    Kubeconfig { who: String },
+    /// A node's own kubeconfig identity (`controller-manager`, `scheduler`, `kubelet`).
+    NodeKubeconfig { node: String, component: String },
 }
 
 pub const CA_DAYS: u32 = 3650;
@@ -56,6 +72,7 @@ fn ca(name: &str, common_name: &str) -> CertSpec {
         validity_days: CA_DAYS,
         renew_days: 365,
         sources: vec![SourceId::Cluster],
+        kind: CertKind::Shared,
     }
 }
 
@@ -72,6 +89,7 @@ pub fn leaf(name: &str, issuer: &str, common_name: &str, organization: Option<&s
         validity_days: LEAF_DAYS,
         renew_days: 30,
         sources: vec![SourceId::Cluster],
+        kind: CertKind::Shared,
     }
 }
 
@@ -109,6 +127,7 @@ fn etcd_member(node: &crate::model::Node, kind: &str) -> CertSpec {
     spec.ips = vec![IpAddr::V4(node.ip()), IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)];
     spec.sources.push(node_source(&node.name.value));
     spec.sources.extend(address_sources(node));
+    spec.kind = CertKind::EtcdMember { node: node.name.value.clone(), role: kind.to_string() };
     spec
 }
 
@@ -173,9 +192,13 @@ pub fn certificates(lab: &LabReader) -> Vec<CertSpec> {
 /// Client certificates for kubeconfigs: admin, super-admin, and per control plane the
 /// controller-manager and scheduler; the first control plane's kubelet.
 pub fn kubeconfig_certificates(lab: &LabReader) -> Vec<CertSpec> {
+    let cluster_wide = |who: &str, common_name: &str, organization: &str| CertSpec {
+        kind: CertKind::Kubeconfig { who: who.to_string() },
+        ..leaf(&format!("kubeconfig/{who}"), CA, common_name, Some(organization), Usage::Client)
+    };
     let mut specs = vec![
-        leaf("kubeconfig/admin", CA, "kubernetes-admin", Some("kubeadm:cluster-admins"), Usage::Client),
-        leaf("kubeconfig/super-admin", CA, "kubernetes-super-admin", Some("system:masters"), Usage::Client),
+        cluster_wide("admin", "kubernetes-admin", "kubeadm:cluster-admins"),
+        cluster_wide("super-admin", "kubernetes-super-admin", "system:masters"),
     ];
     for (index, node) in lab.control_planes().enumerate() {
         let name = &node.name.value;
@@ -200,6 +223,8 @@ pub fn kubeconfig_certificates(lab: &LabReader) -> Vec<CertSpec> {
             ));
         }
         for spec in &mut per_node {
+            let component = spec.name.rsplit('/').next().expect("named").to_string();
+            spec.kind = CertKind::NodeKubeconfig { node: name.clone(), component };
             spec.sources.push(node_source(name));
         }
         specs.extend(per_node);

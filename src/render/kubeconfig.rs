@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::outputs::Output;
 use super::pki::state_id;
 use crate::model::SourceId;
-use crate::pki::spec::{kubeconfig_certificates, node_source, CA};
+use crate::pki::spec::{kubeconfig_certificates, node_source, CertKind, CA};
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
@@ -116,25 +116,25 @@ fn server(lab: &LabReader, node: Option<&str>) -> String {
 
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     for spec in kubeconfig_certificates(lab) {
-        let parts: Vec<&str> = spec.name.trim_start_matches("kubeconfig/").split('/').collect();
-        let (path, node, user_name) = match parts.as_slice() {
-            [who] => (Output::Kubeconfig(who).path(), None, spec.common_name.clone()),
-            [node, component] => {
+        let (path, node) = match &spec.kind {
+            CertKind::Kubeconfig { who } => (Output::Kubeconfig(who).path(), None),
+            CertKind::NodeKubeconfig { node, component } => {
                 let target = format!("/etc/kubernetes/{component}.conf");
-                (Output::NodeFile { node, target: &target }.path(), Some(node.to_string()), spec.common_name.clone())
+                (Output::NodeFile { node, target: &target }.path(), Some(node.clone()))
             }
-            _ => unreachable!("kubeconfig identities are kubeconfig/<who> or kubeconfig/<node>/<component>"),
+            _ => unreachable!("kubeconfig_certificates gives kubeconfig identities only"),
         };
+        let user_name = spec.common_name.clone();
         let identity = state_id(&spec.name);
         let mut needs: Vec<Need> = vec![identity.clone().into(), state_id(CA).into(), SourceId::Cluster.into()];
-        match parts.as_slice() {
+        match &node {
             // Node kubeconfigs talk to their own node's apiserver.
-            [node, _] => {
+            Some(node) => {
                 needs.push(node_source(node).into());
                 let node = &lab.node(node);
                 needs.extend(super::node_files::addresses(node));
             }
-            _ => needs.extend(super::node_files::endpoint_sources(lab)),
+            None => needs.extend(super::node_files::endpoint_sources(lab)),
         }
         plan.step(Step {
             id: path.clone(),

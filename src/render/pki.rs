@@ -6,7 +6,7 @@ use super::outputs::Output;
 use crate::model::SourceId;
 use crate::pki::issue::{obtain, obtain_key};
 use crate::pki::keys;
-use crate::pki::spec::{certificates, CertSpec};
+use crate::pki::spec::{certificates, CertKind, CertSpec};
 use crate::plan::reads::LabReader;
 use crate::plan::reads::NodeRef;
 use crate::plan::RenderError;
@@ -24,7 +24,7 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     let specs = certificates(lab);
     for spec in &specs {
         register_certificate(spec, &specs, plan);
-        if let Some(path) = output_stem(&spec.name) {
+        if let Some(path) = output_stem(spec) {
             let state = state_id(&spec.name);
             plan.step(file(&format!("{path}.crt"), false, &state, |inputs, id| {
                 Ok(inputs.credential(id)?.cert_pem.clone())
@@ -88,13 +88,16 @@ fn register_certificate(spec: &CertSpec, specs: &[CertSpec], plan: &mut PlanBuil
     });
 }
 
-/// Where a certificate's files go: `pki/x` stays; `pki/etcd/<node>/server` goes to that node's
-/// `etc/kubernetes/pki/etcd/server`; kubeconfig identities have no files of their own.
-pub fn output_stem(name: &str) -> Option<String> {
-    let rest = name.strip_prefix("pki/")?;
-    match rest.strip_prefix("etcd/").and_then(|r| r.split_once('/')) {
-        Some((node, kind)) => Some(format!("nodes/{node}/etc/kubernetes/pki/etcd/{kind}")),
-        None => Some(format!("pki/{rest}")),
+/// Where a certificate's files go (without `.crt`/`.key`): shared ones under their name
+/// (`pki/apiserver`); an etcd member's to its node's `/etc/kubernetes/pki/etcd/<role>`;
+/// kubeconfig identities have no files of their own.
+pub fn output_stem(spec: &CertSpec) -> Option<String> {
+    match &spec.kind {
+        CertKind::Shared => Some(spec.name.clone()),
+        CertKind::EtcdMember { node, role } => {
+            Some(Output::NodeFile { node, target: &format!("/etc/kubernetes/pki/etcd/{role}") }.path())
+        }
+        CertKind::Kubeconfig { .. } | CertKind::NodeKubeconfig { .. } => None,
     }
 }
 
@@ -158,10 +161,17 @@ pub fn node_files(lab: &LabReader, node: &NodeRef) -> Vec<super::node_files::Nod
 
 #[cfg(test)]
 mod tests {
+    use crate::pki::spec::{leaf, CertKind, Usage, CA, ETCD_CA};
+
     #[test]
     fn etcd_member_files_go_to_their_node() {
-        assert_eq!(super::output_stem("pki/etcd/node1/peer").unwrap(), "nodes/node1/etc/kubernetes/pki/etcd/peer");
-        assert_eq!(super::output_stem("pki/etcd/ca").unwrap(), "pki/etcd/ca");
-        assert_eq!(super::output_stem("kubeconfig/admin"), None);
+        let mut peer = leaf("pki/etcd/node1/peer", ETCD_CA, "node1", None, Usage::ServerAndClient);
+        peer.kind = CertKind::EtcdMember { node: "node1".into(), role: "peer".into() };
+        assert_eq!(super::output_stem(&peer).unwrap(), "nodes/node1/etc/kubernetes/pki/etcd/peer");
+        let etcd_ca = leaf(ETCD_CA, ETCD_CA, "etcd-ca", None, Usage::Ca);
+        assert_eq!(super::output_stem(&etcd_ca).unwrap(), "pki/etcd/ca");
+        let mut admin = leaf("kubeconfig/admin", CA, "kubernetes-admin", None, Usage::Client);
+        admin.kind = CertKind::Kubeconfig { who: "admin".into() };
+        assert_eq!(super::output_stem(&admin), None);
     }
 }
