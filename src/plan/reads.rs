@@ -82,6 +82,12 @@ impl<'a> LabReader<'a> {
         self.lab.storage.ceph.as_ref()
     }
 
+    /// Whether any NFS share is declared (the `storage` block's to say).
+    pub fn has_nfs(&self) -> bool {
+        self.record(SourceId::Storage);
+        !self.lab.storage.nfs.is_empty()
+    }
+
     /// Every NFS share (each its own source); which shares exist is the `storage` block's.
     pub fn nfs(&self) -> &'a [Nfs] {
         self.record(SourceId::Storage);
@@ -198,6 +204,21 @@ impl<'a> NodeRef<'a, '_> {
     /// The node's name, borrowed from the model.
     pub fn name(&self) -> &'a str {
         &self.node.name.value
+    }
+
+    /// The node's source id (its identity: reads nothing).
+    pub fn source_id(&self) -> SourceId {
+        SourceId::node(self.name())
+    }
+
+    /// Its NICs' interface source ids (identities: read nothing).
+    pub fn interface_ids(&self) -> Vec<SourceId> {
+        self.node.nics.iter().map(|nic| SourceId::interface(self.name(), &nic.name.value)).collect()
+    }
+
+    /// Its NICs' address source ids (identities: read nothing).
+    pub fn address_ids(&self) -> Vec<SourceId> {
+        self.node.nics.iter().map(|nic| SourceId::address(self.name(), &nic.name.value)).collect()
     }
 
     /// The node's address on the LAN: its first NIC's.

@@ -23,6 +23,21 @@ pub fn components(lab: &LabReader) -> Vec<Component> {
     components
 }
 
+/// The component of `layer`, described again by only the renderer that describes it (so a
+/// step computing it reads that renderer's sources, not every component's).
+fn describe(lab: &LabReader, layer: &str) -> Component {
+    let candidates: Vec<Component> = match layer {
+        "cni" => vec![super::cni::component(lab)],
+        "load-balancer" | "load-balancer-pools" => super::load_balancer::components(lab),
+        "ingress" => super::ingress::component(lab).into_iter().collect(),
+        "nfs-csi" => super::nfs::component(lab).into_iter().collect(),
+        "storage-classes" => super::storage_classes::component(lab).into_iter().collect(),
+        "rbac" => super::auth::component(lab).into_iter().collect(),
+        _ => super::rook::component(lab, layer).into_iter().collect(),
+    };
+    candidates.into_iter().find(|c| c.layer == layer).expect("a registered layer is described again")
+}
+
 /// The graph step of a component.
 pub fn component_id(layer: &str) -> Need {
     Need::Step(format!("component:{layer}"))
@@ -40,13 +55,13 @@ pub fn yaml_values(values: &[Value]) -> Vec<serde_yaml::Value> {
 fn file_step(
     path: String,
     needs: Vec<Need>,
-    render: impl Fn(&str) -> Result<Vec<u8>, RenderError> + Send + Sync + 'static,
+    render: impl Fn(&LabReader, &str) -> Result<Vec<u8>, RenderError> + Send + Sync + 'static,
 ) -> Step<'static> {
     Step {
         id: path.clone(),
         output: Some(OutputFile { path, secret: false, executable: false }),
         needs,
-        produce: Box::new(move |_, inputs| render(&inputs.provenance()).map(Product::File)),
+        produce: Box::new(move |context, inputs| render(&context.lab, &inputs.provenance()).map(Product::File)),
     }
 }
 
@@ -57,7 +72,7 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
         let with_namespace = all.iter().filter(|c| c.namespace.is_some());
         let needs = with_namespace.flat_map(|c| [c.sources.clone(), vec![component_id(c.layer)]].concat()).collect();
         let path = "cluster/manifests/namespaces.yaml".to_string();
-        plan.step(file_step(path, needs, move |provenance| {
+        plan.step(file_step(path, needs, move |_, provenance| {
             super::yaml::documents(provenance, &yaml_values(&namespaces))
         }));
     }
@@ -74,16 +89,20 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
             produce: Box::new(move |_, _| Ok(Product::Value(summary.clone()))),
         });
         let sources = [component.sources.clone(), vec![Need::Step(id.clone())]].concat();
-        if let Some(release) = component.release.clone() {
+        // The files' content is described again when they run, through their own reader.
+        let layer = component.layer;
+        if let Some(release) = &component.release {
             let path = format!("cluster/helm-values/{}.yaml", release.name);
-            plan.step(file_step(path, sources.clone(), move |provenance| {
+            plan.step(file_step(path, sources.clone(), move |lab, provenance| {
+                let release = describe(lab, layer).release.expect("registered with a release");
                 super::yaml::document(provenance, &release.values)
             }));
         }
         if !component.manifests.is_empty() {
             let path = format!("cluster/manifests/{}.yaml", component.layer);
-            let manifests = yaml_values(&component.manifests);
-            plan.step(file_step(path, sources, move |provenance| super::yaml::documents(provenance, &manifests)));
+            plan.step(file_step(path, sources, move |lab, provenance| {
+                super::yaml::documents(provenance, &yaml_values(&describe(lab, layer).manifests))
+            }));
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::model::SourceId;
 use crate::plan::reads::LabReader;
 
 pub fn component(lab: &LabReader) -> Option<Component> {
-    if lab.nfs().is_empty() {
+    if !lab.has_nfs() {
         return None;
     }
     let mut component = Component::new("nfs-csi", &[SourceId::Storage]);

@@ -5,6 +5,7 @@
 use super::outputs::Output;
 use crate::model::{Node, SourceId};
 use crate::plan::reads::LabReader;
+use crate::plan::reads::NodeRef;
 use crate::plan::{Need, OutputFile, PlanBuilder, Produce, Step};
 
 /// A file on a node: where it goes, which step produces its bytes, and its mode.
@@ -41,14 +42,14 @@ pub fn review_path(node: &Node, target: &str) -> String {
 }
 
 /// The graph source of a node (name, role, hardware, disks).
-pub fn node_source(node: &Node) -> Need {
-    SourceId::node(&node.name.value).into()
+pub fn node_source(node: &NodeRef) -> Need {
+    node.source_id().into()
 }
 
 /// The node and its addresses: for files that use its name or role and its IPs.
-pub fn node_and_addresses(node: &Node) -> Vec<Need> {
+pub fn node_and_addresses(node: &NodeRef) -> Vec<Need> {
     let mut sources = vec![node_source(node)];
-    sources.extend(crate::pki::spec::address_sources(node).into_iter().map(Need::from));
+    sources.extend(addresses(node));
     sources
 }
 
@@ -58,8 +59,7 @@ pub fn endpoint_sources(lab: &LabReader) -> Vec<Need> {
     let mut sources = vec![Need::Source(SourceId::Network)];
     if lab.network().vip.is_none() {
         sources.push(TOPOLOGY.into());
-        sources
-            .extend(lab.control_planes().take(1).flat_map(|n| crate::pki::spec::address_sources(&n)).map(Need::from));
+        sources.extend(lab.control_planes().take(1).flat_map(|n| addresses(&n)));
     }
     sources
 }
@@ -73,13 +73,13 @@ pub fn storage_sources(lab: &LabReader) -> Vec<Need> {
 }
 
 /// The node's addresses.
-pub fn addresses(node: &Node) -> Vec<Need> {
-    crate::pki::spec::address_sources(node).into_iter().map(Need::from).collect()
+pub fn addresses(node: &NodeRef) -> Vec<Need> {
+    node.address_ids().into_iter().map(Need::from).collect()
 }
 
 /// The node's interfaces (names and MACs).
-pub fn interfaces(node: &Node) -> Vec<Need> {
-    crate::pki::spec::interface_sources(node).into_iter().map(Need::from).collect()
+pub fn interfaces(node: &NodeRef) -> Vec<Need> {
+    node.interface_ids().into_iter().map(Need::from).collect()
 }
 
 /// Registers the step of a node's own file.

@@ -14,6 +14,22 @@ pub const NAMESPACE: &str = "rook-ceph";
 
 pub fn components(lab: &LabReader) -> Vec<Component> {
     let Some(ceph) = lab.ceph() else { return vec![] };
+    vec![operator(lab), cluster(lab, ceph), pools(ceph)]
+}
+
+/// One of the components, described alone (what a step of that layer reads).
+pub fn component(lab: &LabReader, layer: &str) -> Option<Component> {
+    let ceph = lab.ceph()?;
+    match layer {
+        "rook-operator" => Some(operator(lab)),
+        "ceph-cluster" => Some(cluster(lab, ceph)),
+        "ceph-pools" => Some(pools(ceph)),
+        _ => None,
+    }
+}
+
+/// The Rook operator: its namespace and Helm release.
+fn operator(lab: &LabReader) -> Component {
     let mut operator = Component::new("rook-operator", &[SourceId::Ceph]);
     operator.depends_on = vec!["cni"];
     operator.namespace = Some(Namespace { name: NAMESPACE.into(), privileged: true });
@@ -24,20 +40,28 @@ pub fn components(lab: &LabReader) -> Vec<Component> {
         "monitoring": {"enabled": false},
     });
     operator.release = Some(Release { name: "rook-ceph", chart: ROOK_CEPH, namespace: NAMESPACE.into(), values });
+    operator
+}
 
+/// The CephCluster: its hosts are the nodes with Ceph disks, so it reads every node's disks.
+fn cluster(lab: &LabReader, ceph: &Ceph) -> Component {
     let mut sources: Vec<Need> = vec![SourceId::Ceph.into()];
-    sources.extend(lab.nodes().filter(|n| n.ceph_disks().next().is_some()).map(|n| super::node_files::node_source(&n)));
+    sources.extend(lab.nodes().map(|n| super::node_files::node_source(&n)));
     let mut cluster = Component::new("ceph-cluster", &[]);
     cluster.sources = sources;
     cluster.depends_on = vec!["rook-operator"];
     cluster.manifests = vec![ceph_cluster(lab, ceph)];
+    cluster
+}
 
+/// Block pools, filesystems and object stores.
+fn pools(ceph: &Ceph) -> Component {
     let mut pools = Component::new("ceph-pools", &[SourceId::Ceph]);
     pools.depends_on = vec!["ceph-cluster"];
     pools.manifests = ceph.block_pools.iter().map(block_pool).collect();
     pools.manifests.extend(ceph.filesystems.iter().map(filesystem));
     pools.manifests.extend(ceph.object_stores.iter().map(object_store));
-    vec![operator, cluster, pools]
+    pools
 }
 
 fn ceph_cluster(lab: &LabReader, ceph: &Ceph) -> Value {
