@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::clock::Clock;
 use crate::model::Lab;
-use crate::plan::engine::{run, Context};
+use crate::plan::engine::{run, Environment};
 use crate::plan::{PlanBuilder, StepError};
 use crate::source::Source;
 use crate::state::StateDir;
@@ -46,7 +46,7 @@ pub fn render_tree_with(
     extra: impl FnOnce(&mut PlanBuilder<'static>),
 ) -> Result<(Tree, Lock), BuildError> {
     let plan = crate::render::plan_with(lab, extra)?;
-    let outputs = run(&plan, &Context { lab, state, clock })?;
+    let outputs = run(&plan, &Environment { lab, state, clock })?;
     let mut tree: Tree = outputs
         .into_values()
         .map(|(file, bytes)| {
@@ -85,15 +85,13 @@ pub fn render_tree_planned(
     use crate::lifecycle::report::{attach, PLAN_FILE};
     let (mut tree, lock) = render_tree(lab, source, state, clock)?;
     let previous = crate::write::current_lock(out);
-    let previous_plan =
-        previous.as_ref().and_then(|p| p.entry(PLAN_FILE)).and_then(|_| std::fs::read(out.join(PLAN_FILE)).ok());
-    let delivered = lab
-        .nodes
-        .iter()
+    let previous_plan = previous.as_ref().and_then(|lock| crate::write::current_file(out, lock, PLAN_FILE));
+    let reader = crate::plan::reads::LabReader::new(lab);
+    let delivered = reader
+        .nodes()
         .map(|node| {
-            let files =
-                crate::render::cloud_init::all_files(lab, node).into_iter().map(|f| (f.step, f.target)).collect();
-            (node.name.value.clone(), files)
+            let files = crate::render::cloud_init::all_files(&reader, &node);
+            (node.name().to_string(), files.into_iter().map(|f| (f.step, f.target)).collect())
         })
         .collect();
     let plan = attach(&mut tree, &lock, previous.as_ref(), previous_plan, &delivered);

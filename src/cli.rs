@@ -1,16 +1,14 @@
 //! Command line (clap derive): parses arguments, runs a command, maps the outcome to an exit code
 //! (0 ok, 1 diagnostics, 2 usage or I/O).
 
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
-use crate::diagnostic::{render_human, render_json, Diagnostic};
-use crate::frontend::{check_source, Checked};
-use crate::source::Source;
+use crate::plan::export::GraphFormat;
+pub use crate::report::{environment_error, front_end, MessageFormat, Outcome, TreePaths};
+use crate::report::{load, report, show_advice};
 
 #[derive(Parser, Debug)]
 #[command(name = "hlc", version, about = "The homelab compiler: homelab.kdl in, a reviewed cluster out")]
@@ -23,12 +21,6 @@ pub struct Cli {
     pub advice: bool,
     #[command(subcommand)]
     pub command: Command,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum MessageFormat {
-    Human,
-    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -131,37 +123,6 @@ pub enum StateAction {
     },
 }
 
-/// Where the tree and the state live.
-#[derive(clap::Args, Debug)]
-pub struct TreePaths {
-    /// Output directory (default: `out/` beside FILE).
-    #[arg(short, long)]
-    pub out: Option<PathBuf>,
-    /// State directory with keys and certificates (default: `<FILE stem>.state/` beside FILE).
-    #[arg(long)]
-    pub state: Option<PathBuf>,
-    /// Start a new PKI (new CAs) although the existing tree's lock records other ones. Without
-    /// it, a missing or foreign state directory is an error (`hlc::state::identity`).
-    #[arg(long)]
-    pub new_pki: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum GraphFormat {
-    Dot,
-    Mermaid,
-}
-
-/// Process outcome.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
-    Ok = 0,
-    Diagnostics = 1,
-    Environment = 2,
-    /// `hlc diff`: a build would change the tree (like `git diff --exit-code`).
-    Changes = 3,
-}
-
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     ExitCode::from(run(cli) as u8)
@@ -170,8 +131,7 @@ pub fn main() -> ExitCode {
 pub fn run(cli: Cli) -> Outcome {
     let prints_to_stdout =
         matches!(cli.command, Command::Diff { .. } | Command::Graph { .. } | Command::Explain { .. });
-    JSON_ON_STDERR.store(prints_to_stdout, Ordering::Relaxed);
-    SHOW_ADVICE.store(cli.advice || matches!(cli.command, Command::Check { .. }), Ordering::Relaxed);
+    show_advice(cli.advice || matches!(cli.command, Command::Check { .. }), prints_to_stdout);
     match cli.command {
         Command::Check { ref file, deny_warnings, ref out } => {
             check(file, out.as_deref(), cli.message_format, deny_warnings)
@@ -189,7 +149,7 @@ pub fn run(cli: Cli) -> Outcome {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "hlc", &mut script);
             // A closed pipe (`| head`) is not an error worth a panic.
-            let _ = std::io::stdout().write_all(&script);
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
             Outcome::Ok
         }
         Command::Explain { ref args } => {
@@ -203,76 +163,6 @@ pub fn run(cli: Cli) -> Outcome {
     }
 }
 
-/// Prints an environment error (one line) and returns exit status 2.
-pub fn environment_error(message: impl std::fmt::Display) -> Outcome {
-    eprintln!("error: {message}");
-    Outcome::Environment
-}
-
-fn load(file: &Path) -> Result<Source, Outcome> {
-    Source::load(file).map_err(environment_error)
-}
-
-/// Runs the front end and prints its diagnostics; the model when the build may go on.
-pub fn front_end(file: &Path, format: MessageFormat, deny_warnings: bool) -> Result<(Source, Checked), Outcome> {
-    let source = load(file)?;
-    let checked = check_source(&source);
-    report(&checked.diagnostics, &source, format);
-    let warnings_fail = deny_warnings && checked.diagnostics.iter().any(|d| d.severity == miette::Severity::Warning);
-    if checked.has_errors() || warnings_fail {
-        return Err(Outcome::Diagnostics);
-    }
-    Ok((source, checked))
-}
-
-/// How this run prints diagnostics besides the format: set once by `run` from the command.
-static SHOW_ADVICE: AtomicBool = AtomicBool::new(true);
-static JSON_ON_STDERR: AtomicBool = AtomicBool::new(false);
-
-/// Prints diagnostics in the chosen format. Advice is left out unless asked for (`--advice`,
-/// or `hlc check`); JSON lines go to stdout only when the command prints nothing else there.
-pub fn report(diagnostics: &[Diagnostic], source: &Source, format: MessageFormat) {
-    let shown: Vec<Diagnostic>;
-    let diagnostics = if SHOW_ADVICE.load(Ordering::Relaxed) {
-        diagnostics
-    } else {
-        shown = diagnostics.iter().filter(|d| d.severity != miette::Severity::Advice).cloned().collect();
-        &shown
-    };
-    match format {
-        MessageFormat::Json if JSON_ON_STDERR.load(Ordering::Relaxed) => {
-            let mut stderr = std::io::stderr().lock();
-            for diagnostic in diagnostics {
-                let _ = writeln!(stderr, "{}", render_json(diagnostic, source));
-            }
-        }
-        MessageFormat::Human if !diagnostics.is_empty() => {
-            let text = render_human(diagnostics, source, std::io::stderr().is_terminal());
-            let _ = std::io::stderr().write_all(text.as_bytes());
-            eprintln!("{}", summary(diagnostics));
-        }
-        MessageFormat::Human => {}
-        MessageFormat::Json => {
-            let mut stdout = std::io::stdout().lock();
-            for diagnostic in diagnostics {
-                let _ = writeln!(stdout, "{}", render_json(diagnostic, source));
-            }
-        }
-    }
-}
-
-/// `2 errors, 1 warning`.
-pub fn summary(diagnostics: &[Diagnostic]) -> String {
-    let count = |severity| diagnostics.iter().filter(|d| d.severity == severity).count();
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!(
-        "{}, {}, {} advice",
-        plural(count(miette::Severity::Error), "error"),
-        plural(count(miette::Severity::Warning), "warning"),
-        count(miette::Severity::Advice)
-    )
-}
-
 fn check(file: &Path, out: Option<&Path>, format: MessageFormat, deny_warnings: bool) -> Outcome {
     let (source, checked) = match front_end(file, format, deny_warnings) {
         Ok(result) => result,
@@ -283,7 +173,7 @@ fn check(file: &Path, out: Option<&Path>, format: MessageFormat, deny_warnings: 
     let previous = crate::write::current_lock(&out);
     let diagnostics = crate::commands::against_previous_build(&lab, previous.as_ref());
     report(&diagnostics, &source, format);
-    let fails = |d: &Diagnostic| {
+    let fails = |d: &crate::diagnostic::Diagnostic| {
         d.severity == miette::Severity::Error || (deny_warnings && d.severity == miette::Severity::Warning)
     };
     if diagnostics.iter().any(fails) {

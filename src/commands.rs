@@ -4,10 +4,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::build::{default_out, default_state, open_state, render_tree_planned, BuildError};
-use crate::cli::{environment_error, front_end, GraphFormat, MessageFormat, Outcome, TreePaths};
 use crate::clock::Clock;
 use crate::model::Lab;
+use crate::plan::export::GraphFormat;
 use crate::plan::Vertex;
+use crate::report::{environment_error, front_end, MessageFormat, Outcome, TreePaths};
 use crate::source::Source;
 use crate::state::StateDir;
 use crate::write::lock::Lock;
@@ -27,18 +28,18 @@ fn render(
     read_only: bool,
     new_pki: bool,
 ) -> Result<Rendered, Outcome> {
-    let (source, checked) = crate::cli::front_end(file, format, false)?;
+    let (source, checked) = crate::report::front_end(file, format, false)?;
     let lab = checked.lab.expect("no errors means a model");
     let previous = current_lock(out);
     let against_previous = against_previous_build(&lab, previous.as_ref());
-    crate::cli::report(&against_previous, &source, format);
+    crate::report::report(&against_previous, &source, format);
     if against_previous.iter().any(|d| d.severity == miette::Severity::Error) {
         return Err(Outcome::Diagnostics);
     }
     if !new_pki {
         let mismatches = crate::identity::check(current_lock(out).as_ref(), state, lab.cluster.span);
         if !mismatches.is_empty() {
-            crate::cli::report(&mismatches, &source, format);
+            crate::report::report(&mismatches, &source, format);
             return Err(Outcome::Diagnostics);
         }
     }
@@ -47,7 +48,7 @@ fn render(
     let clock = Clock::from_env();
     let (tree, lock, plan) = render_tree_planned(&lab, &source, &state, clock, out).map_err(build_error)?;
     let expiring = crate::lifecycle::checks::expiring(&lab, previous.as_ref(), &lock, clock.now.unix_timestamp());
-    crate::cli::report(&expiring, &source, format);
+    crate::report::report(&expiring, &source, format);
     Ok(Rendered { source, lab, tree, lock, plan })
 }
 
@@ -187,7 +188,7 @@ fn warn_if_state_not_ignored(state: &Path, source: &Source, cluster: crate::diag
             "this cluster's state",
         )
         .with_help(format!("add `{name}/` (or `*.state/`) to .gitignore, or `git add -A` stages every private key"));
-        crate::cli::report(&[warning], source, format);
+        crate::report::report(&[warning], source, format);
     }
 }
 
@@ -209,8 +210,12 @@ pub fn graph(file: &Path, format: GraphFormat, focus: Option<&str>, message_form
     // A node name stands for the node and its interfaces and addresses.
     let mut ids = vec![focus.to_string()];
     if let Some(node) = lab.nodes.iter().find(|n| n.name.value == focus) {
-        ids = crate::render::node_files::node_and_addresses(node);
-        ids.extend(crate::pki::spec::interface_sources(node));
+        ids = [crate::model::SourceId::node(&node.name.value)]
+            .into_iter()
+            .chain(crate::pki::spec::interface_sources(node))
+            .chain(crate::pki::spec::address_sources(node))
+            .map(|id| id.to_string())
+            .collect();
     }
     match crate::plan::export::neighbourhood(&plan, &ids) {
         Some(keep) => {
@@ -246,6 +251,7 @@ pub fn explain(file: &Path, path: &str, format: MessageFormat) -> Outcome {
     let Vertex::Step(step) = &plan.graph[vertex] else { return environment_error(format!("{path} is a KDL node")) };
     let secret = step.output.as_ref().is_some_and(|o| o.secret);
     println!("{path}{}", if secret { " (secret)" } else { "" });
+    println!("rendered by: {}", plan.renderers.get(path).copied().unwrap_or("?"));
     println!("from KDL nodes:");
     let ancestors = plan.ancestors(path);
     for vertex in &ancestors {

@@ -5,8 +5,6 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::write::lock::Lock;
@@ -15,13 +13,7 @@ use crate::write::lock::Lock;
 pub const CAS: [(&str, &str); 3] =
     [("kubernetes CA", "pki/ca.crt"), ("etcd CA", "pki/etcd/ca.crt"), ("front-proxy CA", "pki/front-proxy-ca.crt")];
 
-/// One CA's fingerprint, as recorded in `hlc.lock`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CaFingerprint {
-    pub name: String,
-    pub path: String,
-    pub sha256: String,
-}
+pub use crate::write::lock::CaFingerprint;
 
 /// `AB:CD:…` over the DER of the first certificate in `pem`, as `openssl x509 -fingerprint
 /// -sha256` prints it.

@@ -21,6 +21,7 @@ pub mod parse;
 pub mod pki;
 pub mod plan;
 pub mod render;
+pub mod report;
 pub mod schema;
 pub mod secret_diff;
 pub mod source;

@@ -149,11 +149,11 @@ fn a_failing_step_leaves_the_previous_tree_untouched() {
             id: "broken.yaml".into(),
             output: None,
             needs: vec!["README.md".into()],
-            produce: Box::new(|_, _| Err("injected failure".to_string())),
+            produce: Box::new(|_, _| Err(hlc::plan::RenderError::Image("injected failure".into()))),
         })
     });
     let error = result.expect_err("the injected step fails the build").to_string();
-    assert!(error.contains("broken.yaml: injected failure"), "{error}");
+    assert!(error.contains("broken.yaml: boot image: injected failure"), "{error}");
     assert_eq!(snapshot_tree(&out), files);
     assert_eq!(mtimes(&out), times);
 }

@@ -41,6 +41,9 @@ fn explain_names_kdl_nodes_with_lines_and_steps() {
     assert!(run.stdout.contains("  hardware \"eq12\""), "a node's profile is a source too: {}", run.stdout);
     assert!(!run.stdout.contains("node \"node4\""), "a worker is not behind the apiserver certificate");
     assert!(run.stdout.contains("through steps:\n  state:pki/apiserver\n  state:pki/ca\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("rendered by: src/render/pki.rs\n"), "{}", run.stdout);
+    let values = hlc_in(dir.path(), &["explain", "homelab.kdl", "cluster/helm-values/metallb.yaml"]);
+    assert!(values.stdout.contains("rendered by: src/render/load_balancer.rs\n"), "{}", values.stdout);
     let missing = hlc_in(dir.path(), &["explain", "homelab.kdl", "pki/nope.crt"]);
     assert_eq!(missing.status, 2);
 }

@@ -1,8 +1,10 @@
 //! The graph is the truth: for every valid document and every source of its graph, change every
 //! value that source holds in the typed model, render again with the same state, and assert that
-//! every file that changed is a graph descendant of that source (no undeclared read). Where the
-//! edit changes all the source holds (a NIC address), also the converse: every descendant file
-//! changed. A step added with a deliberately undeclared read must be caught.
+//! every file that changed is a graph descendant of that source (no undeclared read), i.e. that
+//! `hlc explain` of the file lists the source. Where the edit changes all the source holds (a
+//! NIC's address, a NIC's name and MAC), also the converse: every descendant file changed. A step
+//! with a deliberately undeclared read must be caught, by the engine when it reads through its
+//! context, by this check when it hides the read from the engine.
 
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -10,26 +12,28 @@ use std::net::Ipv4Addr;
 use hlc::build::{open_state, render_tree_with};
 use hlc::clock::Clock;
 use hlc::frontend::check_source;
-use hlc::model::{Arch, CalicoEncapsulation, CniKind, FlannelBackend, Lab, LbMode, Mac, ProxyMode, Role, Subject};
+use hlc::model::{
+    Arch, CalicoEncapsulation, CniKind, FlannelBackend, Lab, LbMode, Mac, ProxyMode, Role, SourceId, Subject,
+};
 use hlc::plan::{PlanBuilder, Vertex};
 use hlc::source::Source;
 use hlc::write::Tree;
 
 use crate::support::{root, valid_documents};
 
-/// Extra steps a test adds to the plan.
-type Extra = fn(&mut PlanBuilder<'static>);
+/// Extra steps a test adds to the plan of a lab.
+type Extra = fn(&Lab, &mut PlanBuilder<'static>);
 
-fn no_extra(_: &mut PlanBuilder<'static>) {}
+fn no_extra(_: &Lab, _: &mut PlanBuilder<'static>) {}
 
 /// Renders `lab` (with `extra` steps) with the state in `state`.
 fn render(lab: &Lab, source: &Source, state: &hlc::state::StateDir, extra: Extra) -> Tree {
-    render_tree_with(lab, source, state, Clock::at(1_767_225_600), extra).unwrap().0
+    render_tree_with(lab, source, state, Clock::at(1_767_225_600), |plan| extra(lab, plan)).unwrap().0
 }
 
 /// Output files that descend from `source` in the plan of `lab`.
 fn descendant_files(lab: &Lab, source: &str, extra: Extra) -> BTreeSet<String> {
-    let plan = hlc::render::plan_with(lab, extra).unwrap();
+    let plan = hlc::render::plan_with(lab, |plan| extra(lab, plan)).unwrap();
     plan.descendants(source)
         .into_iter()
         .filter_map(|v| match v {
@@ -42,7 +46,7 @@ fn descendant_files(lab: &Lab, source: &str, extra: Extra) -> BTreeSet<String> {
 /// Files that depend on `source` other than through an add-on component as a whole (a Flux
 /// layer list or the bootstrap script depends on a component, not on each value in it).
 fn direct_file_dependents(lab: &Lab, source: &str, extra: Extra) -> BTreeSet<String> {
-    let plan = hlc::render::plan_with(lab, extra).unwrap();
+    let plan = hlc::render::plan_with(lab, |plan| extra(lab, plan)).unwrap();
     let mut seen = BTreeSet::new();
     let mut files = BTreeSet::new();
     let mut stack = vec![plan.index[source]];
@@ -97,8 +101,12 @@ fn edit(lab: &mut Lab, id: &str, text: &str) -> bool {
                 entry.mac.value = Mac([0x02, 0x68, 0x6c, 0x63, 0x00, entry.mac.value.0[5].wrapping_add(1)]);
                 entry.name.value = renamed.clone();
                 for (source, _) in &mut lab.sources {
-                    if source.starts_with(id) {
-                        *source = source.replacen(&format!("nic \"{nic}\""), &format!("nic \"{renamed}\""), 1);
+                    if let SourceId::Interface { node: n, nic: name } | SourceId::Address { node: n, nic: name } =
+                        source
+                    {
+                        if n == node && name == nic {
+                            *name = renamed.clone();
+                        }
                     }
                 }
             }
@@ -260,13 +268,13 @@ fn check_document(input: &str, extra: Extra) -> Vec<Finding> {
     let state = open_state(&dir.path().join("state")).unwrap();
     let before = render(&lab, &source, &state, extra);
     let mut findings = Vec::new();
-    for (id, _) in &lab.sources {
+    for id in lab.sources.iter().map(|(id, _)| id.to_string()) {
         // Each edit starts from the state the first build left (an edit may re-issue certificates).
         let copy = tempfile::tempdir().unwrap();
         copy_dir(&dir.path().join("state"), &copy.path().join("state"));
         let state = open_state(&copy.path().join("state")).unwrap();
         let mut edited = lab.clone();
-        assert!(edit(&mut edited, id, &text), "{input}: no edit for source {id}");
+        assert!(edit(&mut edited, &id, &text), "{input}: no edit for source {id}");
         // Roles decide the graph's shape; an edit never changes them.
         assert!(edited.nodes.iter().zip(&lab.nodes).all(|(a, b)| a.role == b.role || b.role == Role::Storage));
         let after = render(&edited, &source, &state, extra);
@@ -278,10 +286,14 @@ fn check_document(input: &str, extra: Extra) -> Vec<Finding> {
             .cloned()
             .collect();
         // The edited source's ids before and after (a renamed NIC renames its address too).
-        let ids_before: Vec<&String> =
-            lab.sources.iter().map(|(s, _)| s).filter(|s| s.starts_with(id.as_str())).collect();
-        let ids_after: Vec<&String> =
-            edited.sources.iter().map(|(s, _)| s).filter(|s| !lab.sources.iter().any(|(o, _)| o == *s)).collect();
+        let ids_before: Vec<String> =
+            lab.sources.iter().map(|(s, _)| s.to_string()).filter(|s| s.starts_with(id.as_str())).collect();
+        let ids_after: Vec<String> = edited
+            .sources
+            .iter()
+            .filter(|(s, _)| !lab.sources.iter().any(|(o, _)| o == s))
+            .map(|(s, _)| s.to_string())
+            .collect();
         let mut descendants = BTreeSet::new();
         for source in &ids_before {
             descendants.extend(descendant_files(&lab, source, extra));
@@ -291,13 +303,15 @@ fn check_document(input: &str, extra: Extra) -> Vec<Finding> {
             descendants.extend(descendant_files(&edited, source, extra));
         }
         let undeclared: Vec<String> = changed.difference(&descendants).cloned().collect();
-        let unchanged: Vec<String> = if id.ends_with(" ip") {
-            direct_file_dependents(&lab, id, extra).difference(&changed).cloned().collect()
+        // A NIC's address or interface edit changes everything that source holds: every file that
+        // reads it must change (the converse), so the graph's descendants are exact.
+        let unchanged: Vec<String> = if id.contains(" nic ") {
+            direct_file_dependents(&lab, &id, extra).difference(&changed).cloned().collect()
         } else {
             Vec::new()
         };
         if !undeclared.is_empty() || !unchanged.is_empty() {
-            findings.push((id.clone(), undeclared, unchanged));
+            findings.push((id, undeclared, unchanged));
         }
     }
     findings
@@ -317,21 +331,46 @@ fn every_change_stays_within_its_sources_graph_descendants() {
     assert!(report.is_empty(), "{}", report.join("\n"));
 }
 
-/// A step that reads `network` but declares only `cluster`: the check must name both.
-fn undeclared_read(plan: &mut PlanBuilder<'static>) {
+/// A step that reads `network` through its context but declares only `cluster`.
+fn undeclared_read(_: &Lab, plan: &mut PlanBuilder<'static>) {
     plan.step(hlc::plan::Step {
         id: "sneaky.txt".into(),
         output: Some(hlc::plan::OutputFile { path: "sneaky.txt".into(), secret: false, executable: false }),
-        needs: vec!["cluster".into()],
+        needs: vec![SourceId::Cluster.into()],
         produce: Box::new(|context, _| {
-            Ok(hlc::plan::Product::File(context.lab.network.domain.value.clone().into_bytes()))
+            Ok(hlc::plan::Product::File(context.lab.network().domain.value.clone().into_bytes()))
         }),
     });
 }
 
 #[test]
+fn the_engine_fails_a_step_that_reads_an_undeclared_source() {
+    let text = std::fs::read_to_string(root().join("homelab.kdl")).unwrap();
+    let source = Source::from_text("homelab.kdl", &text);
+    let lab = check_source(&source).lab.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = open_state(&dir.path().join("state")).unwrap();
+    let clock = Clock::at(1_767_225_600);
+    let error = render_tree_with(&lab, &source, &state, clock, |plan| undeclared_read(&lab, plan)).err();
+    let message = error.expect("the undeclared read fails the build").to_string();
+    assert!(message.contains("sneaky.txt") && message.contains("`network`"), "{message}");
+}
+
+/// A step that copies `network` into its closure when registered, out of the engine's sight:
+/// only the edit-every-source check can catch it.
+fn hidden_read(lab: &Lab, plan: &mut PlanBuilder<'static>) {
+    let domain = lab.network.domain.value.clone();
+    plan.step(hlc::plan::Step {
+        id: "sneaky.txt".into(),
+        output: Some(hlc::plan::OutputFile { path: "sneaky.txt".into(), secret: false, executable: false }),
+        needs: vec![SourceId::Cluster.into()],
+        produce: Box::new(move |_, _| Ok(hlc::plan::Product::File(domain.clone().into_bytes()))),
+    });
+}
+
+#[test]
 fn an_undeclared_read_is_caught() {
-    let findings = check_document("homelab.kdl", undeclared_read);
+    let findings = check_document("homelab.kdl", hidden_read);
     let network = findings.iter().find(|(source, _, _)| source == "network").expect("the edit of `network` is flagged");
     assert_eq!(network.1, vec!["sneaky.txt".to_string()]);
     assert!(findings.iter().all(|(_, undeclared, _)| undeclared.iter().all(|f| f == "sneaky.txt")), "{findings:?}");

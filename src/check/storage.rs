@@ -89,7 +89,7 @@ fn ceph_memory(lab: &Lab, ceph: &Ceph, out: &mut Vec<Diagnostic>) {
 fn nfs(lab: &Lab, out: &mut Vec<Diagnostic>) {
     for share in &lab.storage.nfs {
         let NfsServer::Node(name) = &share.server.value else { continue };
-        let Some(node) = lab.nodes.iter().find(|n| &n.name.value == name) else {
+        let Some(node) = lab.nodes.iter().find(|n| n.name.value == **name) else {
             let names = lab.nodes.iter().map(|n| n.name.value.as_str());
             let help = match crate::vocabulary::did_you_mean(name, names) {
                 Some(s) => format!("did you mean \"{s}\"?"),

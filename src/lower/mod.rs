@@ -4,6 +4,7 @@
 mod addons;
 mod auth;
 mod cluster;
+mod facts;
 mod nodes;
 mod read;
 pub mod shape;
@@ -12,7 +13,7 @@ mod storage;
 use kdl::{KdlDocument, KdlNode};
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::model::Lab;
+use crate::model::{Lab, SourceId};
 use crate::vocabulary::DOCUMENT;
 
 /// Lowers a document. Returns the model only when nothing was wrong with the document's shape.
@@ -30,20 +31,23 @@ pub fn lower(document: &KdlDocument) -> (Option<Lab>, Vec<Diagnostic>) {
     let lab = (|| {
         let cluster = cluster::lower_cluster(top("cluster").next()?)?;
         let gitops = top("gitops").next().and_then(|node| auth::lower_gitops(node, &cluster.name));
+        let nodes = nodes?;
+        let storage = storage::lower_storage(top("storage").next());
         Some(Lab {
+            facts: facts::facts(&cluster, &nodes, storage.ceph.as_ref()),
             cluster,
             network: cluster::lower_network(top("network").next()?)?,
             kube_proxy: addons::lower_kube_proxy(top("kube-proxy").next(), &cni),
             cni,
             load_balancer: top("load-balancer").next().and_then(addons::lower_load_balancer),
             ingress: top("ingress").next().map(addons::lower_ingress),
-            storage: storage::lower_storage(top("storage").next()),
+            storage,
             auth,
             users: auth::lower_users(top("access").next()),
             registries: top("registry").filter_map(auth::lower_registry).collect(),
             gitops,
             hardware,
-            nodes: nodes?,
+            nodes,
             sources: sources(document),
         })
     })();
@@ -58,46 +62,58 @@ fn top_level<'a>(document: &'a KdlDocument, name: &'static str) -> impl Iterator
     document.nodes().iter().filter(move |n| n.name().value() == name)
 }
 
-/// Top-level nodes that always exist as graph sources, written or defaulted.
-const SINGLETON_SOURCES: &[&str] =
-    &["cluster", "network", "cni", "kube-proxy", "load-balancer", "ingress", "storage", "auth", "access", "gitops"];
-
-/// Graph sources: singletons by name, repeatable nodes as `name "arg"`, and `storage` children
-/// as `storage.ceph` / `storage.nfs "name"`.
-fn sources(document: &KdlDocument) -> Vec<(String, Option<Span>)> {
-    let mut sources: Vec<(String, Option<Span>)> = SINGLETON_SOURCES
+/// Graph sources: the singletons (written or defaulted), repeatable nodes by their first
+/// argument, each node's NICs (interface and address), and the `storage` children.
+fn sources(document: &KdlDocument) -> Vec<(SourceId, Option<Span>)> {
+    let mut sources: Vec<(SourceId, Option<Span>)> = SourceId::SINGLETONS
         .iter()
-        .map(|name| (name.to_string(), top_level(document, name).next().map(KdlNode::span)))
+        .map(|(id, name)| (id.clone(), top_level(document, name).next().map(KdlNode::span)))
         .collect();
     for node in document.nodes() {
-        if let Some(id) = repeatable_identity(node, "") {
-            if node.name().value() == "node" {
-                for nic in
-                    node.children().map(|c| c.nodes()).unwrap_or_default().iter().filter(|n| n.name().value() == "nic")
-                {
-                    let name = read::arg(nic, 0).and_then(|e| e.value().as_string()).unwrap_or_default();
-                    sources.push((format!("{id} nic \"{name}\""), Some(nic.span())));
-                    let address = read::prop(nic, "ip").map_or(nic.span(), |e| e.span());
-                    sources.push((format!("{id} nic \"{name}\" ip"), Some(address)));
-                }
+        let Some(first) = read::arg(node, 0).and_then(|e| e.value().as_string()) else {
+            if node.name().value() == "storage" {
+                sources.extend(storage_sources(node));
             }
-            sources.push((id, Some(node.span())));
-        }
-        if node.name().value() == "storage" {
-            for child in node.children().map(|c| c.nodes()).unwrap_or_default() {
-                let id = repeatable_identity(child, "storage.")
-                    .unwrap_or_else(|| format!("storage.{}", child.name().value()));
-                sources.push((id, Some(child.span())));
+            continue;
+        };
+        let id = match node.name().value() {
+            "node" => {
+                sources.extend(nic_sources(node, first));
+                SourceId::node(first)
             }
-        }
+            "hardware" => SourceId::Hardware(first.to_string()),
+            "registry" => SourceId::Registry(first.to_string()),
+            _ => continue,
+        };
+        sources.push((id, Some(node.span())));
     }
     sources
 }
 
-/// `node "node1"` for nodes that may repeat and are told apart by their first argument.
-fn repeatable_identity(node: &KdlNode, prefix: &str) -> Option<String> {
-    const REPEATABLE: &[&str] = &["node", "hardware", "registry", "nfs"];
-    let name = node.name().value();
-    let first = read::arg(node, 0)?.value().as_string()?;
-    REPEATABLE.contains(&name).then(|| format!("{prefix}{name} \"{first}\""))
+/// A node's NICs: each interface (name and MAC) and its address.
+fn nic_sources(node: &KdlNode, name: &str) -> Vec<(SourceId, Option<Span>)> {
+    let children = node.children().map(|c| c.nodes()).unwrap_or_default();
+    let mut sources = Vec::new();
+    for nic in children.iter().filter(|n| n.name().value() == "nic") {
+        let nic_name = read::arg(nic, 0).and_then(|e| e.value().as_string()).unwrap_or_default();
+        sources.push((SourceId::interface(name, nic_name), Some(nic.span())));
+        let address = read::prop(nic, "ip").map_or(nic.span(), |e| e.span());
+        sources.push((SourceId::address(name, nic_name), Some(address)));
+    }
+    sources
+}
+
+/// `storage.ceph` and each `storage.nfs "name"`.
+fn storage_sources(storage: &KdlNode) -> Vec<(SourceId, Option<Span>)> {
+    let children = storage.children().map(|c| c.nodes()).unwrap_or_default();
+    children
+        .iter()
+        .filter_map(|child| match child.name().value() {
+            "ceph" => Some((SourceId::Ceph, Some(child.span()))),
+            "nfs" => read::arg(child, 0)
+                .and_then(|e| e.value().as_string())
+                .map(|name| (SourceId::Nfs(name.to_string()), Some(child.span()))),
+            _ => None,
+        })
+        .collect()
 }

@@ -54,7 +54,7 @@ fn lower_node(node: &KdlNode, hardware: &[Hardware], diagnostics: &mut Vec<Diagn
     let profile_memory = profile.and_then(|p| p.memory).map(|m| Spanned::new(m, node.name().span()));
     Some(Node {
         name: text(arg(node, 0)?)?,
-        hardware: profile.map(|p| p.name.value.clone()),
+        hardware: profile.map(|p| crate::model::HardwareId(p.name.value.clone())),
         role,
         arch: prop(node, "arch")
             .and_then(|e| choice(e, ARCHES))
@@ -100,11 +100,14 @@ fn lower_disk(node: &KdlNode) -> Option<Disk> {
         prop(node, "use")?,
         &[("os", DiskUse::Os), ("ceph", DiskUse::Ceph), ("data", DiskUse::Data), ("ignore", DiskUse::Ignore)],
     )?;
+    let fs = prop(node, "fs").and_then(|e| choice(e, &[("ext4", Filesystem::Ext4), ("xfs", Filesystem::Xfs)]));
+    // A data disk is formatted ext4 unless `fs=` says otherwise.
+    let fs = fs.or_else(|| (usage.value == DiskUse::Data).then(|| Spanned::new(Filesystem::Ext4, node.span())));
     Some(Disk {
         path: text(arg(node, 0)?)?,
         usage: usage.value,
         mount: prop_text(node, "mount"),
-        fs: prop(node, "fs").and_then(|e| choice(e, &[("ext4", Filesystem::Ext4), ("xfs", Filesystem::Xfs)])),
+        fs,
         size: prop(node, "size").and_then(|e| parsed(e, ByteSize::parse)).map(|s| s.value),
         span: node.span(),
     })

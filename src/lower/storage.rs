@@ -50,7 +50,7 @@ fn lower_nfs(node: &KdlNode) -> Option<Nfs> {
     let server = prop_text(node, "server")?;
     let server = server.map(|s| match parse_ip(&s) {
         Ok(ip) => NfsServer::Address(ip),
-        Err(_) => NfsServer::Node(s),
+        Err(_) => NfsServer::Node(crate::model::NodeId(s)),
     });
     Some(Nfs {
         storage_class: prop_text(node, "storage-class").map_or_else(|| format!("nfs-{}", name.value), |s| s.value),

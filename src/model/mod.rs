@@ -3,16 +3,20 @@
 //! Checks and renderers read only this. Values that a diagnostic may point at are `Spanned`.
 
 pub mod address;
+pub mod ids;
 pub mod names;
 pub mod size;
+pub mod source_id;
 pub mod spanned;
 pub mod version;
 
 use std::net::Ipv4Addr;
 
 pub use address::{AddressRange, Cidr};
+pub use ids::{HardwareId, NodeId};
 pub use names::{HostPort, Mac};
 pub use size::ByteSize;
+pub use source_id::SourceId;
 pub use spanned::Spanned;
 pub use version::KubeVersion;
 
@@ -61,7 +65,42 @@ pub struct Lab {
     pub gitops: Option<GitOps>,
     /// Every KDL node by identity (`cluster`, `node "node1"`, `storage.ceph`), with its span when
     /// written: the sources of the artifact graph.
-    pub sources: Vec<(String, Option<Span>)>,
+    pub sources: Vec<(SourceId, Option<Span>)>,
+    /// What follows from the above, decided once in `lower`.
+    pub facts: Facts,
+}
+
+/// Facts derived from several parts of the lab, which more than one renderer uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Facts {
+    /// The first control plane: it runs `kubeadm init` (from `topology`).
+    pub init_node: Option<String>,
+    /// Fewer than three plain workers: control planes run workloads too (no NoSchedule taint), or
+    /// a small lab could not place ingress, Ceph mons or anything else (from every node's role).
+    pub control_planes_run_workloads: bool,
+    /// Ceph monitors: `mons`, else min(3, Ceph hosts) made odd (from `storage.ceph` and the nodes).
+    pub ceph_mons: Option<u32>,
+    /// The containerd the nodes run (from `cluster`).
+    pub containerd: Containerd,
+}
+
+/// A containerd line: its version and whether it comes from Docker's repository (2.x, for
+/// Kubernetes 1.36 and later) rather than the distribution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Containerd {
+    pub version: (u32, u32),
+    pub from_docker: bool,
+}
+
+impl Containerd {
+    /// The config schema version: 2 for 1.x, 3 for 2.x.
+    pub fn schema_version(self) -> u32 {
+        if self.version.0 >= 2 {
+            3
+        } else {
+            2
+        }
+    }
 }
 
 impl Lab {
@@ -158,7 +197,7 @@ pub enum Role {
 pub struct Node {
     pub name: Spanned<String>,
     /// The hardware profile it uses, if any.
-    pub hardware: Option<String>,
+    pub hardware: Option<HardwareId>,
     pub role: Role,
     /// Resolved: the node's own value, else its hardware profile's, else amd64.
     pub arch: Arch,
@@ -340,7 +379,7 @@ pub struct CephPool {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NfsServer {
-    Node(String),
+    Node(NodeId),
     Address(Ipv4Addr),
 }
 

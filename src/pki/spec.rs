@@ -5,7 +5,8 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
-use crate::model::Lab;
+use crate::model::SourceId;
+use crate::plan::reads::LabReader;
 
 /// What a certificate may be used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -33,7 +34,25 @@ pub struct CertSpec {
     pub renew_days: u32,
     /// Graph source ids this certificate depends on (not part of the certificate itself).
     #[serde(skip)]
-    pub sources: Vec<String>,
+    pub sources: Vec<SourceId>,
+    /// What it is for, which decides where its files go (not part of the certificate itself).
+    #[serde(skip)]
+    pub kind: CertKind,
+}
+
+/// What a certificate is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CertKind {
+    /// A CA or a leaf shared by all control planes, written under its name (`pki/apiserver`).
+    Shared,
+    /// One control plane's etcd `server` or `peer` certificate.
+    EtcdMember { node: String, role: String },
+    /// A cluster-wide kubeconfig's identity (`admin`, `super-admin`).
+    Kubeconfig { who: String },
+    /// A node's own kubeconfig identity (`controller-manager`, `scheduler`, `kubelet`).
+    NodeKubeconfig { node: String, component: String },
+    /// A worker's drain-only credential (`/etc/hlc/drain.conf`, through the endpoint).
+    DrainKubeconfig { node: String },
 }
 
 pub const CA_DAYS: u32 = 3650;
@@ -57,7 +76,8 @@ fn ca(name: &str, common_name: &str) -> CertSpec {
         // cluster; `hlc::lifecycle::expiring` warns a year ahead; rotation is kubeadm's manual
         // procedure).
         renew_days: 0,
-        sources: vec!["cluster".into()],
+        sources: vec![SourceId::Cluster],
+        kind: CertKind::Shared,
     }
 }
 
@@ -75,24 +95,26 @@ pub fn leaf(name: &str, issuer: &str, common_name: &str, organization: Option<&s
         // Renewed by any build in its last 90 days, so what a build ships has 90 days or more and
         // `hlc::lifecycle::expiring` (60 days) only fires for certificates still on the nodes.
         renew_days: 90,
-        sources: vec!["cluster".into()],
+        sources: vec![SourceId::Cluster],
+        kind: CertKind::Shared,
     }
 }
 
 /// The API server's certificate: VIP and its name, every control plane, the first service IP,
 /// the in-cluster names, and loopback. One certificate shared by all control planes.
-fn apiserver(lab: &Lab) -> CertSpec {
+fn apiserver(lab: &LabReader) -> CertSpec {
     let mut spec = leaf("pki/apiserver", CA, "kube-apiserver", None, Usage::Server);
-    let domain = &lab.network.domain.value;
+    let domain = &lab.network().domain.value;
     let mut dns = vec!["kubernetes".to_string(), "kubernetes.default".into(), "kubernetes.default.svc".into()];
     dns.push("kubernetes.default.svc.cluster.local".into());
     let mut ips = vec![IpAddr::V4(first_service_ip(lab)), IpAddr::V4(Ipv4Addr::LOCALHOST)];
-    spec.sources.push("network".into());
-    if let Some(vip) = &lab.network.vip {
+    spec.sources.push(SourceId::Network);
+    if let Some(vip) = &lab.network().vip {
         ips.push(IpAddr::V4(vip.address.value));
         dns.extend(vip.name.as_ref().map(|n| n.value.clone()));
     }
-    for node in lab.nodes.iter().filter(|n| n.is_control_plane()) {
+    for node in lab.control_planes() {
+        let node = &node;
         dns.push(node.name.value.clone());
         dns.push(format!("{}.{domain}", node.name.value));
         ips.push(IpAddr::V4(node.ip()));
@@ -112,27 +134,28 @@ fn etcd_member(node: &crate::model::Node, kind: &str) -> CertSpec {
     spec.ips = vec![IpAddr::V4(node.ip()), IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)];
     spec.sources.push(node_source(&node.name.value));
     spec.sources.extend(address_sources(node));
+    spec.kind = CertKind::EtcdMember { node: node.name.value.clone(), role: kind.to_string() };
     spec
 }
 
 /// The graph source id of a node (its name, role, hardware and disks).
-pub fn node_source(name: &str) -> String {
-    format!("node \"{name}\"")
+pub fn node_source(name: &str) -> SourceId {
+    SourceId::node(name)
 }
 
 /// The graph sources of a node's interfaces (name and MAC): `node "n1" nic "eth0"`.
-pub fn interface_sources(node: &crate::model::Node) -> Vec<String> {
-    node.nics.iter().map(|nic| format!("node \"{}\" nic \"{}\"", node.name.value, nic.name.value)).collect()
+pub fn interface_sources(node: &crate::model::Node) -> Vec<SourceId> {
+    node.nics.iter().map(|nic| SourceId::interface(&node.name.value, &nic.name.value)).collect()
 }
 
 /// The graph sources of a node's addresses: `node "n1" nic "eth0" ip`.
-pub fn address_sources(node: &crate::model::Node) -> Vec<String> {
-    interface_sources(node).into_iter().map(|nic| format!("{nic} ip")).collect()
+pub fn address_sources(node: &crate::model::Node) -> Vec<SourceId> {
+    node.nics.iter().map(|nic| SourceId::address(&node.name.value, &nic.name.value)).collect()
 }
 
 /// The first address of the service network: the `kubernetes` Service's ClusterIP.
-pub fn first_service_ip(lab: &Lab) -> Ipv4Addr {
-    Ipv4Addr::from(u32::from(lab.network.services.network()) + 1)
+pub fn first_service_ip(lab: &LabReader) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(lab.network().services.network()) + 1)
 }
 
 /// Removes repeats, keeping first occurrences in order.
@@ -147,7 +170,7 @@ fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
 }
 
 /// Every certificate of the cluster, CAs first.
-pub fn certificates(lab: &Lab) -> Vec<CertSpec> {
+pub fn certificates(lab: &LabReader) -> Vec<CertSpec> {
     let mut specs = vec![
         ca(CA, "kubernetes"),
         ca(FRONT_PROXY_CA, "front-proxy-ca"),
@@ -164,7 +187,8 @@ pub fn certificates(lab: &Lab) -> Vec<CertSpec> {
         leaf("pki/etcd/healthcheck-client", ETCD_CA, "kube-etcd-healthcheck-client", None, Usage::Client),
         leaf("pki/apiserver-etcd-client", ETCD_CA, "kube-apiserver-etcd-client", None, Usage::Client),
     ];
-    for node in lab.nodes.iter().filter(|n| n.is_control_plane()) {
+    for node in lab.control_planes() {
+        let node = &node;
         specs.push(etcd_member(node, "server"));
         specs.push(etcd_member(node, "peer"));
     }
@@ -174,12 +198,16 @@ pub fn certificates(lab: &Lab) -> Vec<CertSpec> {
 
 /// Client certificates for kubeconfigs: admin, super-admin, and per control plane the
 /// controller-manager and scheduler; the first control plane's kubelet.
-pub fn kubeconfig_certificates(lab: &Lab) -> Vec<CertSpec> {
+pub fn kubeconfig_certificates(lab: &LabReader) -> Vec<CertSpec> {
+    let cluster_wide = |who: &str, common_name: &str, organization: &str| CertSpec {
+        kind: CertKind::Kubeconfig { who: who.to_string() },
+        ..leaf(&format!("kubeconfig/{who}"), CA, common_name, Some(organization), Usage::Client)
+    };
     let mut specs = vec![
-        leaf("kubeconfig/admin", CA, "kubernetes-admin", Some("kubeadm:cluster-admins"), Usage::Client),
-        leaf("kubeconfig/super-admin", CA, "kubernetes-super-admin", Some("system:masters"), Usage::Client),
+        cluster_wide("admin", "kubernetes-admin", "kubeadm:cluster-admins"),
+        cluster_wide("super-admin", "kubernetes-super-admin", "system:masters"),
     ];
-    for (index, node) in lab.nodes.iter().filter(|n| n.is_control_plane()).enumerate() {
+    for (index, node) in lab.control_planes().enumerate() {
         let name = &node.name.value;
         let mut per_node = vec![
             leaf(
@@ -202,11 +230,13 @@ pub fn kubeconfig_certificates(lab: &Lab) -> Vec<CertSpec> {
             ));
         }
         for spec in &mut per_node {
+            let component = spec.name.rsplit('/').next().expect("named").to_string();
+            spec.kind = CertKind::NodeKubeconfig { node: name.clone(), component };
             spec.sources.push(node_source(name));
         }
         specs.extend(per_node);
     }
-    specs.extend(lab.nodes.iter().filter(|n| !n.is_control_plane()).map(drain_credential));
+    specs.extend(lab.nodes().filter(|n| !n.is_control_plane()).map(|n| drain_credential(n.name())));
     specs
 }
 
@@ -216,8 +246,7 @@ pub const DRAINER_PREFIX: &str = "hlc:node-drainer:";
 pub const DRAINERS_GROUP: &str = "hlc:node-drainers";
 
 /// A worker's client certificate for draining itself during an upgrade; never admin.
-fn drain_credential(node: &crate::model::Node) -> CertSpec {
-    let name = &node.name.value;
+fn drain_credential(name: &str) -> CertSpec {
     let mut spec = leaf(
         &format!("kubeconfig/{name}/drain"),
         CA,
@@ -225,6 +254,7 @@ fn drain_credential(node: &crate::model::Node) -> CertSpec {
         Some(DRAINERS_GROUP),
         Usage::Client,
     );
+    spec.kind = CertKind::DrainKubeconfig { node: name.to_string() };
     spec.sources.push(node_source(name));
     spec
 }

@@ -1,5 +1,7 @@
 //! Runs a plan: steps in topological order (ties broken by id, so runs are reproducible), each
 //! reading the products of what it needs. A cycle is an internal error naming its members.
+//! Each step reads the model through its own `LabReader`; after it ran, every source it read
+//! must be one it needs or an ancestor of one, else the run fails naming the step and the source.
 
 use std::collections::BTreeMap;
 
@@ -7,14 +9,22 @@ use petgraph::algo::{kosaraju_scc, toposort};
 
 use petgraph::graph::NodeIndex;
 
-use super::{OutputFile, Plan, Product, Step, StepError, Vertex};
+use super::reads::LabReader;
+use super::{Need, OutputFile, Plan, Product, RenderError, Step, StepError, Vertex};
 use crate::clock::Clock;
 use crate::model::Lab;
 use crate::state::StateDir;
 
-/// What every step may read besides its inputs.
-pub struct Context<'a> {
+/// What a run reads besides the plan: the model, the state and the clock.
+pub struct Environment<'a> {
     pub lab: &'a Lab,
+    pub state: &'a StateDir,
+    pub clock: Clock,
+}
+
+/// What one step may read besides its inputs; its model reads are recorded.
+pub struct Context<'a> {
+    pub lab: LabReader<'a>,
     pub state: &'a StateDir,
     pub clock: Clock,
 }
@@ -27,28 +37,28 @@ pub struct Inputs<'a> {
 }
 
 impl Inputs<'_> {
-    pub fn product(&self, id: &str) -> Result<&Product, String> {
-        self.products.get(id).ok_or_else(|| format!("input `{id}` was not produced (missing from `needs`?)"))
+    pub fn product(&self, id: &str) -> Result<&Product, RenderError> {
+        self.products.get(id).ok_or_else(|| RenderError::MissingInput(id.to_string()))
     }
 
-    pub fn credential(&self, id: &str) -> Result<&crate::pki::Credential, String> {
+    pub fn credential(&self, id: &str) -> Result<&crate::pki::Credential, RenderError> {
         match self.product(id)? {
             Product::Credential(credential) => Ok(credential),
-            _ => Err(format!("input `{id}` is not a credential")),
+            _ => Err(RenderError::WrongInput { id: id.to_string(), expected: "credential" }),
         }
     }
 
-    pub fn value(&self, id: &str) -> Result<&str, String> {
+    pub fn value(&self, id: &str) -> Result<&str, RenderError> {
         match self.product(id)? {
             Product::Value(value) => Ok(value),
-            _ => Err(format!("input `{id}` is not a value")),
+            _ => Err(RenderError::WrongInput { id: id.to_string(), expected: "value" }),
         }
     }
 
-    pub fn file(&self, id: &str) -> Result<&[u8], String> {
+    pub fn file(&self, id: &str) -> Result<&[u8], RenderError> {
         match self.product(id)? {
             Product::File(bytes) => Ok(bytes),
-            _ => Err(format!("input `{id}` is not a file")),
+            _ => Err(RenderError::WrongInput { id: id.to_string(), expected: "file" }),
         }
     }
 
@@ -65,7 +75,7 @@ pub type Outputs = BTreeMap<String, (OutputFile, Vec<u8>)>;
 /// Runs every step; returns the output files. Steps of one depth level need only products of
 /// earlier levels, so each level runs on all cores; results are merged by id, so the output does
 /// not depend on scheduling.
-pub fn run(plan: &Plan, context: &Context) -> Result<Outputs, StepError> {
+pub fn run(plan: &Plan, context: &Environment) -> Result<Outputs, StepError> {
     let mut products: BTreeMap<String, Product> = BTreeMap::new();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     for level in levels(plan)? {
@@ -73,7 +83,7 @@ pub fn run(plan: &Plan, context: &Context) -> Result<Outputs, StepError> {
         // Report the first failure by step id, whichever thread hit it first.
         for (vertex, result) in level.iter().zip(results) {
             let id = plan.graph[*vertex].id().to_string();
-            let product = result.map_err(|message| StepError { step: id.clone(), message })?;
+            let product = result.map_err(|error| StepError { step: id.clone(), message: error.to_string() })?;
             products.insert(id, product);
         }
     }
@@ -94,14 +104,19 @@ const PARALLEL_LEVEL: usize = 256;
 /// Runs the steps of one level, split over up to `workers` threads, results in `level` order.
 fn run_level(
     plan: &Plan,
-    context: &Context,
+    context: &Environment,
     products: &BTreeMap<String, Product>,
     level: &[NodeIndex],
     workers: usize,
-) -> Vec<Result<Product, String>> {
+) -> Vec<Result<Product, RenderError>> {
     let run_one = |vertex: &NodeIndex| {
         let Vertex::Step(step) = &plan.graph[*vertex] else { unreachable!("levels hold steps only") };
-        (step.produce)(context, &Inputs { products, origins: plan.direct_sources(*vertex) })
+        let step_context = Context { lab: LabReader::new(context.lab), state: context.state, clock: context.clock };
+        let product = (step.produce)(&step_context, &Inputs { products, origins: plan.direct_sources(*vertex) })?;
+        match undeclared_read(plan, *vertex, &step_context.lab.reads()) {
+            Some(read) => Err(RenderError::UndeclaredRead(read.id())),
+            None => Ok(product),
+        }
     };
     // Threads cost more than small levels save (measured: BENCHMARKS.md); key generation is
     // always worth it.
@@ -111,7 +126,7 @@ fn run_level(
     }
     // Workers take the next step from a shared counter, so slow steps (RSA keys) spread out.
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<(usize, Result<Product, String>)> = std::thread::scope(|scope| {
+    let mut results: Vec<(usize, Result<Product, RenderError>)> = std::thread::scope(|scope| {
         let worker = || {
             let mut done = Vec::new();
             loop {
@@ -125,6 +140,22 @@ fn run_level(
     });
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, result)| result).collect()
+}
+
+/// The first read of a step that is neither a direct need nor an ancestor of one.
+fn undeclared_read(plan: &Plan, step: NodeIndex, reads: &[Need]) -> Option<Need> {
+    let direct: Vec<NodeIndex> = plan.graph.neighbors_directed(step, petgraph::Direction::Incoming).collect();
+    let mut ancestors: Option<std::collections::BTreeSet<NodeIndex>> = None;
+    for read in reads {
+        let Some(&vertex) = plan.index.get(&read.id()) else { return Some(read.clone()) };
+        if direct.contains(&vertex) {
+            continue;
+        }
+        if !ancestors.get_or_insert_with(|| plan.ancestor_indices(step)).contains(&vertex) {
+            return Some(read.clone());
+        }
+    }
+    None
 }
 
 /// Steps grouped by depth (longest path from a source), each level sorted by id.

@@ -2,9 +2,14 @@
 
 use std::collections::BTreeSet;
 
-use crate::cli::GraphFormat;
-
 use super::{Plan, Vertex};
+
+/// How `hlc graph` prints the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Mermaid,
+}
 
 pub fn render(plan: &Plan, format: GraphFormat) -> String {
     render_only(plan, format, None)

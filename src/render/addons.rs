@@ -5,13 +5,44 @@
 
 use serde_json::Value;
 
-use super::components::{components, namespace_object, Component};
-use crate::model::Lab;
+use super::components::{namespace_object, Component};
+use crate::plan::reads::LabReader;
+use crate::plan::Need;
+use crate::plan::RenderError;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
+/// Every component of the lab, in dependency order.
+pub fn components(lab: &LabReader) -> Vec<Component> {
+    let mut components = vec![super::cni::component(lab)];
+    components.extend(super::load_balancer::components(lab));
+    components.extend(super::ingress::component(lab));
+    components.extend(super::rook::components(lab));
+    components.extend(super::nfs::component(lab));
+    components.extend(super::storage_classes::component(lab));
+    components.extend(super::auth::component(lab));
+    components.extend(super::node_drainers::component(lab));
+    components
+}
+
+/// The component of `layer`, described again by only the renderer that describes it (so a
+/// step computing it reads that renderer's sources, not every component's).
+fn describe(lab: &LabReader, layer: &str) -> Component {
+    let candidates: Vec<Component> = match layer {
+        "cni" => vec![super::cni::component(lab)],
+        "load-balancer" | "load-balancer-pools" => super::load_balancer::components(lab),
+        "ingress" => super::ingress::component(lab).into_iter().collect(),
+        "nfs-csi" => super::nfs::component(lab).into_iter().collect(),
+        "storage-classes" => super::storage_classes::component(lab).into_iter().collect(),
+        "rbac" => super::auth::component(lab).into_iter().collect(),
+        "node-drainers" => super::node_drainers::component(lab).into_iter().collect(),
+        _ => super::rook::component(lab, layer).into_iter().collect(),
+    };
+    candidates.into_iter().find(|c| c.layer == layer).expect("a registered layer is described again")
+}
+
 /// The graph step of a component.
-pub fn component_id(layer: &str) -> String {
-    format!("component:{layer}")
+pub fn component_id(layer: &str) -> Need {
+    Need::Step(format!("component:{layer}"))
 }
 
 /// The namespace object (if any) followed by the component's manifests.
@@ -25,30 +56,31 @@ pub fn yaml_values(values: &[Value]) -> Vec<serde_yaml::Value> {
 
 fn file_step(
     path: String,
-    needs: Vec<String>,
-    render: impl Fn(&str) -> Result<Vec<u8>, String> + Send + Sync + 'static,
+    needs: Vec<Need>,
+    render: impl Fn(&LabReader, &str) -> Result<Vec<u8>, RenderError> + Send + Sync + 'static,
 ) -> Step<'static> {
     Step {
         id: path.clone(),
         output: Some(OutputFile { path, secret: false, executable: false }),
         needs,
-        produce: Box::new(move |_, inputs| render(&inputs.provenance()).map(Product::File)),
+        produce: Box::new(move |context, inputs| render(&context.lab, &inputs.provenance()).map(Product::File)),
     }
 }
 
-pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     let all = components(lab);
     let namespaces: Vec<Value> = all.iter().filter_map(|c| c.namespace.as_ref()).map(namespace_object).collect();
     if !namespaces.is_empty() {
         let with_namespace = all.iter().filter(|c| c.namespace.is_some());
         let needs = with_namespace.flat_map(|c| [c.sources.clone(), vec![component_id(c.layer)]].concat()).collect();
         let path = "cluster/manifests/namespaces.yaml".to_string();
-        plan.step(file_step(path, needs, move |provenance| {
+        plan.step(file_step(path, needs, move |_, provenance| {
             super::yaml::documents(provenance, &yaml_values(&namespaces))
         }));
     }
     for component in all {
-        let id = component_id(component.layer);
+        plan.renderer(component.renderer);
+        let id = component_id(component.layer).id();
         let mut needs = component.sources.clone();
         needs.extend(component.depends_on.iter().map(|d| component_id(d)));
         let summary = serde_json::json!({"layer": component.layer, "depends_on": component.depends_on}).to_string();
@@ -58,17 +90,21 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
             needs,
             produce: Box::new(move |_, _| Ok(Product::Value(summary.clone()))),
         });
-        let sources = [component.sources.clone(), vec![id.clone()]].concat();
-        if let Some(release) = component.release.clone() {
+        let sources = [component.sources.clone(), vec![Need::Step(id.clone())]].concat();
+        // The files' content is described again when they run, through their own reader.
+        let layer = component.layer;
+        if let Some(release) = &component.release {
             let path = format!("cluster/helm-values/{}.yaml", release.name);
-            plan.step(file_step(path, sources.clone(), move |provenance| {
+            plan.step(file_step(path, sources.clone(), move |lab, provenance| {
+                let release = describe(lab, layer).release.expect("registered with a release");
                 super::yaml::document(provenance, &release.values)
             }));
         }
         if !component.manifests.is_empty() {
             let path = format!("cluster/manifests/{}.yaml", component.layer);
-            let manifests = yaml_values(&component.manifests);
-            plan.step(file_step(path, sources, move |provenance| super::yaml::documents(provenance, &manifests)));
+            plan.step(file_step(path, sources, move |lab, provenance| {
+                super::yaml::documents(provenance, &yaml_values(&describe(lab, layer).manifests))
+            }));
         }
     }
 }

@@ -5,15 +5,18 @@
 use serde_json::{json, Value};
 
 use super::components::{metadata, Component, Namespace};
-use crate::model::{Grant, Lab, Oidc, Subject};
+use super::outputs::Output;
+use crate::model::SourceId;
+use crate::model::{Grant, Oidc, Subject};
+use crate::plan::reads::LabReader;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 const RBAC: &str = "rbac.authorization.k8s.io/v1";
 
-pub fn component(lab: &Lab) -> Option<Component> {
-    let auth = lab.auth.as_ref().filter(|a| !a.grants.is_empty() || !a.roles.is_empty())?;
+pub fn component(lab: &LabReader) -> Option<Component> {
+    let auth = lab.auth().filter(|a| !a.grants.is_empty() || !a.roles.is_empty())?;
     let oidc = auth.oidc.as_ref()?;
-    let mut component = Component::new("rbac", &["auth"]);
+    let mut component = Component::new("rbac", &[SourceId::Auth]);
     let mut namespaces: Vec<&str> = auth.grants.iter().filter_map(|g| g.namespace.as_deref()).collect();
     namespaces.sort();
     namespaces.dedup();
@@ -67,18 +70,22 @@ fn binding(grant: &Grant, oidc: &Oidc) -> Value {
 }
 
 /// `kubeconfig/oidc.conf`: the cluster's CA and endpoint, a user that runs `kubectl oidc-login`.
-pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    if lab.auth.as_ref().and_then(|a| a.oidc.as_ref()).is_none() {
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    if lab.auth().and_then(|a| a.oidc.as_ref()).is_none() {
         return;
     }
     let ca = super::pki::state_id(crate::pki::spec::CA);
     plan.step(Step {
-        id: "kubeconfig/oidc.conf".into(),
-        output: Some(OutputFile { path: "kubeconfig/oidc.conf".into(), secret: false, executable: false }),
-        needs: [vec![ca.clone(), "auth".into(), "cluster".into()], super::node_files::endpoint_sources(lab)].concat(),
+        id: Output::Kubeconfig("oidc").path(),
+        output: Some(OutputFile { path: Output::Kubeconfig("oidc").path(), secret: false, executable: false }),
+        needs: [
+            vec![ca.clone().into(), SourceId::Auth.into(), SourceId::Cluster.into()],
+            super::node_files::endpoint_sources(lab),
+        ]
+        .concat(),
         produce: Box::new(move |context, inputs| {
-            let lab = context.lab;
-            let oidc = lab.auth.as_ref().and_then(|a| a.oidc.as_ref()).expect("registered with OIDC");
+            let lab = &context.lab;
+            let oidc = lab.auth().and_then(|a| a.oidc.as_ref()).expect("registered with OIDC");
             let (host, port) = lab.control_plane_endpoint();
             let user = json!({"exec": {
                 "apiVersion": "client.authentication.k8s.io/v1",
@@ -91,10 +98,10 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
                 ],
                 "interactiveMode": "IfAvailable",
             }});
-            let user = serde_yaml::to_value(user).map_err(|e| e.to_string())?;
+            let user = serde_yaml::to_value(user)?;
             let ca_pem = &inputs.credential(&ca)?.cert_pem;
             let config = super::kubeconfig::kubeconfig(
-                &lab.cluster.name.value,
+                &lab.cluster().name.value,
                 &format!("https://{host}:{port}"),
                 ca_pem,
                 "oidc",

@@ -8,42 +8,50 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::addons::component_id;
+use super::addons::components;
 use super::charts::FLUX_VERSION;
-use super::components::{components, Component};
-use crate::model::{Lab, Role};
+use super::components::Component;
+use super::outputs::Output;
+use crate::model::{Role, SourceId};
+use crate::plan::reads::LabReader;
+use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 /// The components the script installs itself: the CNI, or everything without GitOps.
-fn installed(lab: &Lab) -> Vec<Component> {
+fn installed(lab: &LabReader) -> Vec<Component> {
     let all = components(lab);
-    if lab.gitops.is_some() {
+    if lab.gitops().is_some() {
         all.into_iter().filter(|c| c.layer == "cni").collect()
     } else {
         all
     }
 }
 
-pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    let mut needs: Vec<String> = components(lab).iter().map(|c| component_id(c.layer)).collect();
-    needs.extend(["gitops", "cluster"].map(String::from));
-    needs.extend(lab.nodes.iter().filter(|n| n.role == Role::Storage).map(super::node_files::node_source));
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    let mut needs: Vec<Need> = components(lab).iter().map(|c| component_id(c.layer)).collect();
+    // Which components exist is read from the add-on sources, written or not.
+    let deciding =
+        [SourceId::Gitops, SourceId::Cluster, SourceId::Cni, SourceId::LoadBalancer, SourceId::Ingress, SourceId::Auth];
+    needs.extend(deciding.map(Need::from));
+    needs.extend(super::node_files::storage_sources(lab));
+    needs.extend(lab.nodes().map(|n| super::node_files::node_source(&n)));
     plan.step(Step {
         id: "bootstrap/install.sh".into(),
         output: Some(OutputFile { path: "bootstrap/install.sh".into(), secret: false, executable: true }),
         needs: needs.clone(),
-        produce: Box::new(|context, inputs| Ok(Product::File(script(context.lab, &inputs.provenance()).into_bytes()))),
+        produce: Box::new(|context, inputs| Ok(Product::File(script(&context.lab, &inputs.provenance()).into_bytes()))),
     });
     plan.step(Step {
         id: "bootstrap/helmfile.yaml".into(),
         output: Some(OutputFile { path: "bootstrap/helmfile.yaml".into(), secret: false, executable: false }),
         needs,
         produce: Box::new(|context, inputs| {
-            super::yaml::document(&inputs.provenance(), &helmfile(context.lab)).map(Product::File)
+            super::yaml::document(&inputs.provenance(), &helmfile(&context.lab)).map(Product::File)
         }),
     });
 }
 
-fn helmfile(lab: &Lab) -> serde_json::Value {
+fn helmfile(lab: &LabReader) -> serde_json::Value {
     let components = installed(lab);
     let releases: Vec<_> = components.iter().filter_map(|c| c.release.as_ref()).collect();
     let mut repositories = Vec::new();
@@ -68,8 +76,8 @@ fn helmfile(lab: &Lab) -> serde_json::Value {
     json!({"repositories": repositories, "releases": releases})
 }
 
-fn script(lab: &Lab, provenance: &str) -> String {
-    let mut out = format!("#!/bin/sh\n# {provenance}\n# Run once from the output directory's parent or anywhere: paths are relative to this file.\nset -eu\ncd \"$(dirname \"$0\")/..\"\nexport KUBECONFIG=\"${{KUBECONFIG:-$PWD/kubeconfig/admin.conf}}\"\n\n");
+fn script(lab: &LabReader, provenance: &str) -> String {
+    let mut out = format!("#!/bin/sh\n# {provenance}\n# Run once from the output directory's parent or anywhere: paths are relative to this file.\nset -eu\ncd \"$(dirname \"$0\")/..\"\nexport KUBECONFIG=\"${{KUBECONFIG:-$PWD/{}}}\"\n\n", Output::Kubeconfig("admin").path());
     if components(lab).iter().any(|c| c.namespace.is_some()) {
         // Namespaces first, with their Pod Security labels; objects that need a chart's CRDs
         // after that chart.
@@ -92,15 +100,16 @@ fn script(lab: &Lab, provenance: &str) -> String {
         }
         out.push('\n');
     }
-    if super::kubeadm::control_planes_run_workloads(lab) {
+    if lab.control_planes_run_workloads() {
         // Control planes run workloads here; let load balancers announce from them too.
         writeln!(out, "kubectl label nodes -l node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers- --overwrite").unwrap();
     }
-    for node in lab.nodes.iter().filter(|n| n.role == Role::Storage) {
+    for node in lab.nodes().filter(|n| n.role == Role::Storage) {
+        let node = &node;
         // The kubelet may not set node-role labels on itself; an admin does.
         writeln!(out, "kubectl label node {} node-role.kubernetes.io/storage= --overwrite", node.name.value).unwrap();
     }
-    if let Some(gitops) = &lab.gitops {
+    if let Some(gitops) = lab.gitops() {
         writeln!(out, "\n# Flux: the controllers, then the sync objects for {} ({}).", gitops.url.value, gitops.branch)
             .unwrap();
         writeln!(out, "flux install --version={FLUX_VERSION}").unwrap();

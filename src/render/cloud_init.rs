@@ -6,8 +6,12 @@
 
 use serde::Serialize;
 
-use super::node_files::{files_for, node_source, NodeFile};
-use crate::model::{Lab, Node};
+use super::node_files::{node_source, NodeFile};
+use super::outputs::Output;
+use crate::model::SourceId;
+use crate::plan::reads::{LabReader, NodeRef};
+use crate::plan::Need;
+use crate::plan::RenderError;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 #[derive(Serialize)]
@@ -41,26 +45,37 @@ struct WriteFile {
     content: String,
 }
 
-pub fn user_data_path(node: &Node) -> String {
-    format!("nodes/{}/nocloud/user-data", node.name.value)
+pub fn user_data_path(node: &NodeRef) -> String {
+    Output::UserData(&node.name.value).path()
 }
 
-pub fn meta_data_path(node: &Node) -> String {
-    format!("nodes/{}/nocloud/meta-data", node.name.value)
+pub fn meta_data_path(node: &NodeRef) -> String {
+    Output::MetaData(&node.name.value).path()
+}
+
+/// Every file cloud-init writes on `node`, in the order it writes them.
+pub fn files_for(lab: &LabReader, node: &NodeRef) -> Vec<NodeFile> {
+    let mut files = super::host::files_for(lab, node);
+    files.extend(super::containerd::files_for(lab, node));
+    files.extend(super::vip::files_for(lab, node));
+    files.extend(super::kubeadm::files_for(lab, node));
+    files.extend(super::converge::files_for(node));
+    files
 }
 
 /// Everything user-data writes on `node`: its own files and, on control planes, the PKI.
-pub fn all_files(lab: &Lab, node: &Node) -> Vec<NodeFile> {
+pub fn all_files(lab: &LabReader, node: &NodeRef) -> Vec<NodeFile> {
     let mut files = files_for(lab, node);
     files.extend(super::pki::node_files(lab, node));
     files
 }
 
-pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    for node in &lab.nodes {
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    for node in lab.nodes() {
+        let node = &node;
         let files = all_files(lab, node);
-        let mut needs: Vec<String> = files.iter().map(|f| f.step.clone()).collect();
-        needs.extend(["cluster", "network", "access"].map(String::from));
+        let mut needs: Vec<Need> = files.iter().map(|f| Need::Step(f.step.clone())).collect();
+        needs.extend([SourceId::Cluster, SourceId::Network, SourceId::Access].map(Need::from));
         needs.push(node_source(node));
         let name = node.name.value.clone();
         plan.step(Step {
@@ -68,11 +83,12 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
             output: Some(OutputFile { path: user_data_path(node), secret: true, executable: false }),
             needs,
             produce: Box::new(move |context, inputs| {
-                let lab = context.lab;
-                let node = lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
+                let lab = &context.lab;
+                let node = &lab.node(&name);
                 let mut write_files = Vec::new();
                 for file in &files {
-                    let content = String::from_utf8(inputs.file(&file.step)?.to_vec()).map_err(|e| e.to_string())?;
+                    let content = String::from_utf8(inputs.file(&file.step)?.to_vec())
+                        .map_err(|_| RenderError::NotUtf8(file.step.clone()))?;
                     write_files.push(WriteFile {
                         path: file.target.clone(),
                         owner: "root:root",
@@ -89,7 +105,7 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
         plan.step(Step {
             id: meta_data_path(node),
             output: Some(OutputFile { path: meta_data_path(node), secret: false, executable: false }),
-            needs: vec![user_data.clone(), network_config.clone(), node_source(node)],
+            needs: vec![user_data.clone().into(), network_config.clone().into(), node_source(node)],
             produce: Box::new(move |_, inputs| {
                 let mut digest = blake3::Hasher::new();
                 digest.update(inputs.file(&user_data)?);
@@ -102,29 +118,29 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
     }
 }
 
-fn cloud_config(lab: &Lab, node: &Node, write_files: Vec<WriteFile>) -> CloudConfig {
-    let domain = &lab.network.domain.value;
+fn cloud_config(lab: &LabReader, node: &NodeRef, write_files: Vec<WriteFile>) -> CloudConfig {
+    let domain = &lab.network().domain.value;
     CloudConfig {
         hostname: node.name.value.clone(),
         fqdn: format!("{}.{domain}", node.name.value),
         prefer_fqdn_over_hostname: false,
         manage_etc_hosts: true,
-        timezone: lab.cluster.timezone.clone(),
+        timezone: lab.cluster().timezone.clone(),
         ssh_pwauth: false,
         disable_root: true,
         users: users(lab),
-        ntp: (!lab.network.ntp.is_empty()).then(|| Ntp { enabled: true, servers: lab.network.ntp.clone() }),
+        ntp: (!lab.network().ntp.is_empty()).then(|| Ntp { enabled: true, servers: lab.network().ntp.clone() }),
         write_files,
         runcmd: vec![vec![super::converge::SCRIPT]],
     }
 }
 
 /// The `access` users (sudo, key only), or the image's default user when there are none.
-fn users(lab: &Lab) -> Vec<serde_yaml::Value> {
-    if lab.users.is_empty() {
+fn users(lab: &LabReader) -> Vec<serde_yaml::Value> {
+    if lab.users().is_empty() {
         return vec!["default".into()];
     }
-    lab.users
+    lab.users()
         .iter()
         .map(|user| {
             serde_yaml::to_value(serde_json::json!({

@@ -6,19 +6,21 @@ use serde_json::json;
 
 use super::charts::{CILIUM, FLANNEL, TIGERA_OPERATOR};
 use super::components::{Component, Namespace, Release};
-use crate::model::{CalicoEncapsulation, CniKind, Lab, LoadBalancerKind};
+use crate::model::SourceId;
+use crate::model::{CalicoEncapsulation, CniKind, LoadBalancerKind};
+use crate::plan::reads::LabReader;
 
-pub fn component(lab: &Lab) -> Component {
-    let mut component = Component::new("cni", &["cni", "network", "load-balancer"]);
-    if lab.cni.is_cilium() {
+pub fn component(lab: &LabReader) -> Component {
+    let mut component = Component::new("cni", &[SourceId::Cni, SourceId::Network, SourceId::LoadBalancer]);
+    if lab.cni().is_cilium() {
         // The endpoint (kube-proxy replacement) and every node's interface name (L2 devices).
         component.sources.extend(super::node_files::endpoint_sources(lab));
-        component.sources.extend(lab.nodes.iter().flat_map(super::node_files::interfaces));
+        component.sources.extend(lab.nodes().flat_map(|n| super::node_files::interfaces(&n)));
         component.sources.sort();
         component.sources.dedup();
     }
-    let pods = lab.network.pods.value.to_string();
-    let (chart, name, namespace, privileged, values) = match &lab.cni.kind {
+    let pods = lab.network().pods.value.to_string();
+    let (chart, name, namespace, privileged, values) = match &lab.cni().kind {
         CniKind::Calico { encapsulation } => {
             (TIGERA_OPERATOR, "tigera-operator", "tigera-operator", true, calico(&pods, *encapsulation))
         }
@@ -69,11 +71,11 @@ fn calico(pods: &str, encapsulation: CalicoEncapsulation) -> serde_json::Value {
     })
 }
 
-fn cilium(lab: &Lab, pods: &str, kube_proxy_replacement: bool) -> serde_json::Value {
+fn cilium(lab: &LabReader, pods: &str, kube_proxy_replacement: bool) -> serde_json::Value {
     let mut values = json!({
         "kubeProxyReplacement": kube_proxy_replacement,
         "ipam": {"mode": "cluster-pool", "operator": {"clusterPoolIPv4PodCIDRList": [pods], "clusterPoolIPv4MaskSize": 24}},
-        "operator": {"replicas": if lab.nodes.len() > 1 { 2 } else { 1 }},
+        "operator": {"replicas": if lab.nodes().count() > 1 { 2 } else { 1 }},
         "routingMode": "tunnel",
         "tunnelProtocol": "vxlan",
     });
@@ -83,8 +85,8 @@ fn cilium(lab: &Lab, pods: &str, kube_proxy_replacement: bool) -> serde_json::Va
         values["k8sServiceHost"] = json!(host.to_string());
         values["k8sServicePort"] = json!(port);
     }
-    if lab.load_balancer.as_ref().is_some_and(|lb| lb.kind.value == LoadBalancerKind::Cilium) {
-        let mut devices: Vec<String> = lab.nodes.iter().map(|n| n.primary_nic().name.value.clone()).collect();
+    if lab.load_balancer().is_some_and(|lb| lb.kind.value == LoadBalancerKind::Cilium) {
+        let mut devices: Vec<String> = lab.nodes().map(|n| n.interface_name().to_string()).collect();
         devices.sort();
         devices.dedup();
         values["l2announcements"] = json!({"enabled": true});

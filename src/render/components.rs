@@ -5,7 +5,8 @@
 use serde_json::Value;
 
 use super::charts::Chart;
-use crate::model::Lab;
+use crate::model::SourceId;
+use crate::plan::Need;
 
 /// A namespace a component needs; `privileged` sets the Pod Security labels to privileged.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,34 +35,25 @@ pub struct Component {
     pub release: Option<Release>,
     /// Kubernetes objects beside (or instead of) the release.
     pub manifests: Vec<Value>,
-    /// Graph sources the component is derived from.
-    pub sources: Vec<String>,
+    /// Graph sources (and steps) the component is derived from.
+    pub sources: Vec<Need>,
+    /// The renderer that describes it (its file), recorded on its steps.
+    pub renderer: &'static str,
 }
 
 impl Component {
-    pub fn new(layer: &'static str, sources: &[&str]) -> Component {
+    #[track_caller]
+    pub fn new(layer: &'static str, sources: &[SourceId]) -> Component {
         Component {
             layer,
             depends_on: Vec::new(),
             namespace: None,
             release: None,
             manifests: Vec::new(),
-            sources: sources.iter().map(|s| s.to_string()).collect(),
+            sources: sources.iter().cloned().map(Need::from).collect(),
+            renderer: std::panic::Location::caller().file(),
         }
     }
-}
-
-/// Every component of the lab, in dependency order.
-pub fn components(lab: &Lab) -> Vec<Component> {
-    let mut components = vec![super::cni::component(lab)];
-    components.extend(super::load_balancer::components(lab));
-    components.extend(super::ingress::component(lab));
-    components.extend(super::rook::components(lab));
-    components.extend(super::nfs::component(lab));
-    components.extend(super::storage_classes::component(lab));
-    components.extend(super::auth::component(lab));
-    components.extend(super::node_drainers::component(lab));
-    components
 }
 
 /// A Namespace object with Pod Security labels.

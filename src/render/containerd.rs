@@ -6,43 +6,14 @@
 use serde::Serialize;
 
 use super::node_files::{register, NodeFile};
-use crate::model::{Lab, Node, Os, Registry};
+use crate::model::Registry;
+use crate::model::SourceId;
+use crate::plan::reads::{LabReader, NodeRef};
+use crate::plan::RenderError;
 use crate::plan::{PlanBuilder, Product};
 
 pub const CONFIG: &str = "/etc/containerd/config.toml";
 pub const CERTS_DIR: &str = "/etc/containerd/certs.d";
-
-/// The containerd minor version each OS ships (what `apt install containerd` gives).
-pub fn distribution_containerd(os: Os) -> (u32, u32) {
-    match os {
-        Os::Debian12 => (1, 6),
-        Os::Ubuntu2204 | Os::Ubuntu2404 | Os::Debian13 => (1, 7),
-    }
-}
-
-/// Whether the lab's Kubernetes needs containerd 2.x (1.36 and later).
-pub fn needs_containerd_2(lab: &Lab) -> bool {
-    lab.cluster.kubernetes.minor >= 36
-}
-
-/// The containerd the nodes run: 2.x from Docker's repository when Kubernetes needs it, else the
-/// distribution's.
-pub fn containerd_version(lab: &Lab) -> (u32, u32) {
-    if needs_containerd_2(lab) {
-        (2, 1)
-    } else {
-        distribution_containerd(lab.cluster.os)
-    }
-}
-
-/// The config schema version for a containerd version: 2 for 1.x, 3 for 2.x.
-pub fn schema_version(containerd: (u32, u32)) -> u32 {
-    if containerd.0 >= 2 {
-        3
-    } else {
-        2
-    }
-}
 
 /// The pause image kubeadm expects for a Kubernetes minor version.
 pub fn sandbox_image(minor: u32) -> &'static str {
@@ -107,23 +78,22 @@ struct ConfigV3 {
     plugins: std::collections::BTreeMap<&'static str, toml::Value>,
 }
 
-fn config_v3(lab: &Lab) -> Result<String, String> {
+fn config_v3(lab: &LabReader) -> Result<String, RenderError> {
     let images: toml::Value = toml::from_str(&format!(
         "pinned_images = {{ sandbox = {:?} }}\nregistry = {{ config_path = {:?} }}",
-        sandbox_image(lab.cluster.kubernetes.minor),
+        sandbox_image(lab.cluster().kubernetes.minor),
         CERTS_DIR
-    ))
-    .map_err(|e| e.to_string())?;
+    ))?;
     let runtime: toml::Value = toml::from_str(
         "[containerd]\ndefault_runtime_name = \"runc\"\n[containerd.runtimes.runc]\nruntime_type = \"io.containerd.runc.v2\"\n[containerd.runtimes.runc.options]\nSystemdCgroup = true",
     )
-    .map_err(|e| e.to_string())?;
+    ?;
     let plugins = [("io.containerd.cri.v1.images", images), ("io.containerd.cri.v1.runtime", runtime)].into();
-    toml::to_string(&ConfigV3 { version: 3, plugins }).map_err(|e| e.to_string())
+    toml::to_string(&ConfigV3 { version: 3, plugins }).map_err(RenderError::from)
 }
 
-fn config(lab: &Lab) -> Result<String, String> {
-    if schema_version(containerd_version(lab)) == 3 {
+fn config(lab: &LabReader) -> Result<String, RenderError> {
+    if lab.containerd().schema_version() == 3 {
         return config_v3(lab);
     }
     let config = ConfigV2 {
@@ -131,7 +101,7 @@ fn config(lab: &Lab) -> Result<String, String> {
         plugins: PluginsV2::from([(
             "io.containerd.grpc.v1.cri",
             Cri {
-                sandbox_image: sandbox_image(lab.cluster.kubernetes.minor).to_string(),
+                sandbox_image: sandbox_image(lab.cluster().kubernetes.minor).to_string(),
                 containerd: CriContainerd {
                     default_runtime_name: "runc",
                     runtimes: Runtimes {
@@ -145,7 +115,7 @@ fn config(lab: &Lab) -> Result<String, String> {
             },
         )]),
     };
-    toml::to_string(&config).map_err(|e| e.to_string())
+    toml::to_string(&config).map_err(RenderError::from)
 }
 
 /// The registry namespace a `hosts.toml` configures: the upstream it mirrors, or itself.
@@ -166,7 +136,7 @@ struct Host {
     skip_verify: bool,
 }
 
-fn hosts_toml(registry: &Registry) -> Result<String, String> {
+fn hosts_toml(registry: &Registry) -> Result<String, RenderError> {
     let scheme = if registry.insecure { "http" } else { "https" };
     let endpoint = format!("{scheme}://{}", registry.address.value);
     let (server, capabilities) = match registry.mirror_of.as_deref() {
@@ -175,24 +145,25 @@ fn hosts_toml(registry: &Registry) -> Result<String, String> {
         None => (endpoint.clone(), vec!["pull", "resolve", "push"]),
     };
     let host = Host { capabilities, skip_verify: registry.insecure };
-    toml::to_string(&HostsToml { server, host: [(endpoint, host)].into() }).map_err(|e| e.to_string())
+    toml::to_string(&HostsToml { server, host: [(endpoint, host)].into() }).map_err(RenderError::from)
 }
 
-pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
+pub fn files_for(lab: &LabReader, node: &NodeRef) -> Vec<NodeFile> {
     let mut files = vec![NodeFile::own(node, CONFIG, 0o644, false)];
-    for registry in &lab.registries {
+    for registry in lab.registries() {
         files.push(NodeFile::own(node, &format!("{CERTS_DIR}/{}/hosts.toml", namespace(registry)), 0o644, false));
     }
     files
 }
 
-pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    for node in &lab.nodes {
+pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    for node in lab.nodes() {
+        let node = &node;
         for file in files_for(lab, node) {
             let registry =
-                lab.registries.iter().find(|r| file.target.ends_with(&format!("/{}/hosts.toml", namespace(r))));
-            let mut needs = vec!["cluster".to_string()];
-            needs.extend(registry.map(|r| format!("registry \"{}\"", r.address.value)));
+                lab.registries().iter().find(|r| file.target.ends_with(&format!("/{}/hosts.toml", namespace(r))));
+            let mut needs = vec![SourceId::Cluster.into()];
+            needs.extend(registry.map(|r| SourceId::Registry(r.address.value.to_string()).into()));
             let registry = registry.cloned();
             register(
                 plan,
@@ -201,7 +172,7 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
                 Box::new(move |context, inputs| {
                     let body = match &registry {
                         Some(registry) => hosts_toml(registry)?,
-                        None => config(context.lab)?,
+                        None => config(&context.lab)?,
                     };
                     Ok(Product::File(format!("# {}\n{body}", inputs.provenance()).into_bytes()))
                 }),

@@ -7,23 +7,26 @@
 use std::fmt::Write;
 
 use super::node_files::{node_source, register, NodeFile, TOPOLOGY};
-use crate::model::{DiskUse, Lab, Node, Os, ProxyMode, Role, VipProvider};
+use crate::model::SourceId;
+use crate::model::{DiskUse, Os, ProxyMode, Role, VipProvider};
+use crate::plan::reads::{LabReader, NodeRef};
+use crate::plan::Need;
 use crate::plan::{PlanBuilder, Product};
 
 /// Where user-data writes the script on the node (mode 0700).
 pub const SCRIPT: &str = "/etc/hlc/converge";
-/// A worker's drain-only kubeconfig, used by an upgrade to drain and uncordon the node itself.
-pub const DRAIN_KUBECONFIG: &str = "/etc/hlc/drain.conf";
+pub use super::outputs::DRAIN_KUBECONFIG;
 /// What a control plane drains itself with.
 const ADMIN_KUBECONFIG: &str = "/etc/kubernetes/admin.conf";
 const LIBRARY: &str = include_str!("converge.sh");
 
-pub fn files_for(node: &Node) -> Vec<NodeFile> {
+pub fn files_for(node: &NodeRef) -> Vec<NodeFile> {
     vec![NodeFile::own(node, SCRIPT, 0o700, false)]
 }
 
-pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    for node in &lab.nodes {
+pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    for node in lab.nodes() {
+        let node = &node;
         let needs = needs(lab, node);
         let name = node.name.value.clone();
         for file in files_for(node) {
@@ -33,8 +36,8 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
                 &file,
                 needs.clone(),
                 Box::new(move |context, inputs| {
-                    let lab = context.lab;
-                    let node = lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
+                    let lab = &context.lab;
+                    let node = &lab.node(&name);
                     Ok(Product::File(script(lab, node, &inputs.provenance()).into_bytes()))
                 }),
             );
@@ -46,23 +49,25 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
 /// (name, role, arch, disks, its address: its etcd peer URL), the shape, and the addresses of
 /// the other control planes (probed before `kubeadm init`) and of the endpoint when it is the
 /// first control plane's.
-fn needs(lab: &Lab, node: &Node) -> Vec<String> {
-    let mut needs: Vec<String> = ["cluster", "network", "kube-proxy", "storage"].map(String::from).to_vec();
+fn needs(lab: &LabReader, node: &NodeRef) -> Vec<Need> {
+    let mut needs: Vec<Need> = [SourceId::Cluster, SourceId::Network, SourceId::KubeProxy].map(Need::from).to_vec();
+    needs.extend(super::node_files::storage_sources(lab));
     needs.push(node_source(node));
-    needs.extend(crate::pki::spec::address_sources(node));
-    needs.push(TOPOLOGY.to_string());
+    needs.extend(super::node_files::addresses(node));
+    needs.push(TOPOLOGY.into());
+    // Control planes probe and clean up etcd through the others; workers never read them, so a
+    // control plane added or removed leaves workers' seeds alone.
     let others = lab.control_planes().filter(|n| node.is_control_plane() && n.name.value != node.name.value);
-    needs.extend(others.flat_map(crate::pki::spec::address_sources));
+    needs.extend(others.flat_map(|n| super::node_files::addresses(&n)));
     needs.extend(super::node_files::endpoint_sources(lab));
-    needs.extend(super::host::nfs_shares(lab, node).iter().map(|n| format!("storage.nfs \"{}\"", n.name.value)));
     needs.sort();
     needs.dedup();
     needs
 }
 
 /// The node's role in the membership step: `init` runs `kubeadm init` when no cluster answers.
-fn role(lab: &Lab, node: &Node) -> &'static str {
-    if super::kubeadm::is_init_node(lab, node) {
+fn role(lab: &LabReader, node: &NodeRef) -> &'static str {
+    if lab.is_init_node(node) {
         "init"
     } else if node.is_control_plane() {
         "control-plane"
@@ -71,7 +76,7 @@ fn role(lab: &Lab, node: &Node) -> &'static str {
     }
 }
 
-fn script(lab: &Lab, node: &Node, provenance: &str) -> String {
+fn script(lab: &LabReader, node: &NodeRef, provenance: &str) -> String {
     let mut text = format!(
         "#!/bin/bash\n# {provenance}\n# Converges node \"{}\" to its seed; safe to run again. Log: /var/log/hlc-converge.log.\n\
          # Test it off-node with HLC_ROOT=/some/fake/root and stub programs on PATH.\nset -euo pipefail\nshopt -s inherit_errexit\n\n",
@@ -101,30 +106,28 @@ fn array<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
 }
 
 /// The node's facts, as shell variables the library reads.
-fn facts(lab: &Lab, node: &Node) -> Vec<(&'static str, String)> {
+fn facts(lab: &LabReader, node: &NodeRef) -> Vec<(&'static str, String)> {
     use super::kubeadm::{config_target, INIT_TARGET, JOIN_TARGET, TOKEN_FILE};
     let (host, port) = lab.control_plane_endpoint();
-    let init_node = lab.control_planes().next().map_or(String::new(), |n| n.name.value.clone());
-    // Control planes probe and clean up etcd through the others; workers never read them, so a
-    // control plane added or removed leaves workers' seeds alone.
+    let init_node = lab.init_node().unwrap_or_default();
     let others = lab
         .control_planes()
         .filter(|n| node.is_control_plane() && n.name.value != node.name.value)
         .map(|n| format!("{}:6443", n.ip()));
-    let version = &lab.cluster.kubernetes.value;
-    let vip = match lab.network.vip.as_ref().filter(|_| node.is_control_plane()).map(|v| v.via) {
+    let version = &lab.cluster().kubernetes.value;
+    let vip = match lab.network().vip.as_ref().filter(|_| node.is_control_plane()).map(|v| v.via) {
         Some(VipProvider::KubeVip) => "kube-vip",
         Some(VipProvider::Keepalived) => "keepalived",
         None => "none",
     };
-    let containerd = if super::containerd::needs_containerd_2(lab) { "containerd.io=2.*" } else { "" };
+    let containerd = if lab.containerd().from_docker { "containerd.io=2.*" } else { "" };
     let nfs = super::host::nfs_directories(lab, node);
     vec![
         ("NODE", quote(&node.name.value)),
         ("NODE_IP", quote(&node.ip().to_string())),
-        ("OS_FAMILY", quote(if matches!(lab.cluster.os, Os::Debian12 | Os::Debian13) { "debian" } else { "ubuntu" })),
+        ("OS_FAMILY", quote(if matches!(lab.cluster().os, Os::Debian12 | Os::Debian13) { "debian" } else { "ubuntu" })),
         ("ROLE", quote(role(lab, node))),
-        ("INIT_NODE", quote(&init_node)),
+        ("INIT_NODE", quote(init_node)),
         ("ENDPOINT", quote(&format!("{host}:{port}"))),
         ("OTHER_CONTROL_PLANES", array(others)),
         ("KUBERNETES_VERSION", quote(&format!("1.{}.{}", version.minor, version.patch.unwrap_or(0)))),
@@ -178,12 +181,12 @@ pub fn restarted_by(path: &str) -> Option<&'static str> {
 
 /// On control planes, the certificates and kubeconfigs the seed writes and who reads them
 /// (`path|static pod` or `path|kubelet`): a member restarts the reader when one changed.
-fn control_plane_files(lab: &Lab, node: &Node) -> Vec<String> {
+fn control_plane_files(lab: &LabReader, node: &NodeRef) -> Vec<String> {
     if !node.is_control_plane() {
         return Vec::new();
     }
-    let kube_vip = lab.network.vip.as_ref().is_some_and(|v| v.via == VipProvider::KubeVip);
-    let init = super::kubeadm::is_init_node(lab, node);
+    let kube_vip = lab.network().vip.as_ref().is_some_and(|v| v.via == VipProvider::KubeVip);
+    let init = lab.is_init_node(node);
     CERTIFICATE_READERS
         .iter()
         .filter(|(_, reader)| match *reader {
@@ -197,21 +200,21 @@ fn control_plane_files(lab: &Lab, node: &Node) -> Vec<String> {
 
 /// Packages from the distribution's own repositories (containerd 2 and Kubernetes come from
 /// their projects' repositories, in later steps).
-pub fn distribution_packages(lab: &Lab, node: &Node) -> Vec<&'static str> {
+pub fn distribution_packages(lab: &LabReader, node: &NodeRef) -> Vec<&'static str> {
     let mut packages = vec!["apt-transport-https", "ca-certificates", "curl", "gpg", "conntrack", "socat"];
-    if !super::containerd::needs_containerd_2(lab) {
+    if !lab.containerd().from_docker {
         packages.push("containerd");
     }
-    if lab.kube_proxy.as_ref().is_some_and(|p| p.mode.value == ProxyMode::Ipvs) {
+    if lab.kube_proxy().is_some_and(|p| p.mode.value == ProxyMode::Ipvs) {
         packages.extend(["ipset", "ipvsadm"]);
     }
-    if node.is_control_plane() && lab.network.vip.as_ref().is_some_and(|v| v.via == VipProvider::Keepalived) {
+    if node.is_control_plane() && lab.network().vip.as_ref().is_some_and(|v| v.via == VipProvider::Keepalived) {
         packages.extend(["keepalived", "haproxy"]);
     }
-    if !lab.storage.nfs.is_empty() {
+    if !lab.nfs().is_empty() {
         packages.push("nfs-common");
     }
-    if !super::host::exports(lab, node).is_empty() {
+    if !super::host::nfs_shares(lab, node).is_empty() {
         packages.push("nfs-kernel-server");
     }
     if node.ceph_disks().next().is_some() {
@@ -234,20 +237,20 @@ fn docker_repository(os: Os) -> (&'static str, &'static str) {
 }
 
 /// The apt repositories the node needs: (name, key URL, source line after `signed-by`).
-pub fn repositories(lab: &Lab) -> Vec<(&'static str, String, String)> {
+pub fn repositories(lab: &LabReader) -> Vec<(&'static str, String, String)> {
     let mut repositories = Vec::new();
-    if super::containerd::needs_containerd_2(lab) {
-        let (distribution, codename) = docker_repository(lab.cluster.os);
+    if lab.containerd().from_docker {
+        let (distribution, codename) = docker_repository(lab.cluster().os);
         let url = format!("https://download.docker.com/linux/{distribution}");
         repositories.push(("docker", format!("{url}/gpg"), format!("{url} {codename} stable")));
     }
-    let url = format!("https://pkgs.k8s.io/core:/stable:/{}/deb/", lab.cluster.kubernetes.value.minor_string());
+    let url = format!("https://pkgs.k8s.io/core:/stable:/{}/deb/", lab.cluster().kubernetes.value.minor_string());
     repositories.push(("kubernetes", format!("{url}Release.key"), format!("{url} /")));
     repositories
 }
 
 /// The node's steps, as calls of the library's `step NAME FUNCTION ARGS…`.
-fn steps(lab: &Lab, node: &Node) -> Vec<String> {
+fn steps(lab: &LabReader, node: &NodeRef) -> Vec<String> {
     let mut steps = vec![
         "step kernel-modules load_modules".to_string(),
         "step sysctls apply_sysctls".into(),
@@ -263,7 +266,7 @@ fn steps(lab: &Lab, node: &Node) -> Vec<String> {
     }
     steps.push("step kubernetes-packages install_kubernetes_packages".into());
     for disk in node.disks.iter().filter(|d| d.usage == DiskUse::Data) {
-        let fs = disk.fs.as_ref().map_or("ext4", |f| f.value.keyword());
+        let fs = disk.fs.as_ref().expect("lower gives data disks a filesystem").value.keyword();
         let mount = disk.mount.as_ref().map_or("", |m| m.value.as_str());
         steps.push(format!(
             "step data-disk-{} data_disk {} {} {fs}",
@@ -272,12 +275,12 @@ fn steps(lab: &Lab, node: &Node) -> Vec<String> {
             quote(mount)
         ));
     }
-    if !super::host::exports(lab, node).is_empty() {
+    if !super::host::nfs_shares(lab, node).is_empty() {
         steps.push("step nfs-server serve_nfs".into());
     }
     steps.push("step containerd configure_containerd".into());
     steps.push("step kubelet enable_kubelet".into());
-    if node.is_control_plane() && lab.network.vip.as_ref().is_some_and(|v| v.via == VipProvider::Keepalived) {
+    if node.is_control_plane() && lab.network().vip.as_ref().is_some_and(|v| v.via == VipProvider::Keepalived) {
         steps.push("step keepalived-haproxy keepalived_and_haproxy".into());
     }
     steps.push(format!("step membership membership  # {}", membership_note(lab, node)));
@@ -288,7 +291,7 @@ fn steps(lab: &Lab, node: &Node) -> Vec<String> {
     steps
 }
 
-fn upgrade_note(lab: &Lab, node: &Node) -> &'static str {
+fn upgrade_note(lab: &LabReader, node: &NodeRef) -> &'static str {
     match role(lab, node) {
         "init" => "a member on another version: kubeadm upgrade apply, drain, kubelet, uncordon",
         "control-plane" => "after the cluster runs the new version: kubeadm upgrade node, drain, kubelet, uncordon",
@@ -296,7 +299,7 @@ fn upgrade_note(lab: &Lab, node: &Node) -> &'static str {
     }
 }
 
-fn membership_note(lab: &Lab, node: &Node) -> &'static str {
+fn membership_note(lab: &LabReader, node: &NodeRef) -> &'static str {
     match (role(lab, node), node.role) {
         ("init", _) => "kubeadm init if no control plane answers, else join as a control plane",
         ("control-plane", _) => "wait for the endpoint, then join as a control plane",

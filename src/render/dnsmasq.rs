@@ -4,37 +4,42 @@
 
 use std::fmt::Write;
 
-use crate::model::Lab;
-use crate::plan::{OutputFile, PlanBuilder, Product, Step};
+use crate::model::SourceId;
+use crate::plan::reads::LabReader;
+use crate::plan::{Need, OutputFile, PlanBuilder, Product, Step};
 
 /// Where the data files live on the DNS/DHCP host.
-pub fn data_dir(lab: &Lab) -> String {
-    format!("/etc/hlc/{}", lab.cluster.name.value)
+pub fn data_dir(lab: &LabReader) -> String {
+    format!("/etc/hlc/{}", lab.cluster().name.value)
 }
 
-fn step(path: String, needs: Vec<String>, render: fn(&Lab) -> String) -> Step<'static> {
+fn step(path: String, needs: Vec<Need>, render: fn(&LabReader) -> String) -> Step<'static> {
     Step {
         id: path.clone(),
         output: Some(OutputFile { path, secret: false, executable: false }),
         needs,
         produce: Box::new(move |context, inputs| {
-            Ok(Product::File(format!("# {}\n{}", inputs.provenance(), render(context.lab)).into_bytes()))
+            Ok(Product::File(format!("# {}\n{}", inputs.provenance(), render(&context.lab)).into_bytes()))
         }),
     }
 }
 
-pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    let mut needs = vec!["network".to_string(), "cluster".into()];
-    needs.extend(lab.nodes.iter().flat_map(super::node_files::node_and_addresses));
-    needs.extend(lab.nodes.iter().flat_map(super::node_files::interfaces));
-    let cluster = &lab.cluster.name.value;
-    plan.step(step(format!("network/dnsmasq/{cluster}.conf"), vec!["network".into(), "cluster".into()], config));
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    let mut needs = vec![SourceId::Network.into(), SourceId::Cluster.into()];
+    needs.extend(lab.nodes().flat_map(|n| super::node_files::node_and_addresses(&n)));
+    needs.extend(lab.nodes().flat_map(|n| super::node_files::interfaces(&n)));
+    let cluster = &lab.cluster().name.value;
+    plan.step(step(
+        format!("network/dnsmasq/{cluster}.conf"),
+        vec![SourceId::Network.into(), SourceId::Cluster.into()],
+        config,
+    ));
     plan.step(step("network/dnsmasq/dhcp-hosts".into(), needs.clone(), dhcp_hosts));
     plan.step(step("network/dnsmasq/hosts".into(), needs, hosts));
 }
 
-fn config(lab: &Lab) -> String {
-    let net = &lab.network;
+fn config(lab: &LabReader) -> String {
+    let net = &lab.network();
     let domain = &net.domain.value;
     let mut out = String::new();
     writeln!(out, "domain={domain}\nlocal=/{domain}/\nexpand-hosts\ndomain-needed\nbogus-priv").unwrap();
@@ -52,10 +57,11 @@ fn config(lab: &Lab) -> String {
 }
 
 /// `MAC,IP,NAME` per NIC.
-fn dhcp_hosts(lab: &Lab) -> String {
+fn dhcp_hosts(lab: &LabReader) -> String {
     let mut out = String::new();
-    for node in &lab.nodes {
-        for nic in &node.nics {
+    for node in lab.nodes() {
+        let node = &node;
+        for nic in node.nics() {
             writeln!(out, "{},{},{}", nic.mac.value, nic.ip.value, node.name.value).unwrap();
         }
     }
@@ -63,14 +69,15 @@ fn dhcp_hosts(lab: &Lab) -> String {
 }
 
 /// `IP FQDN NAME` per node, and the VIP's name.
-fn hosts(lab: &Lab) -> String {
-    let domain = &lab.network.domain.value;
+fn hosts(lab: &LabReader) -> String {
+    let domain = &lab.network().domain.value;
     let mut out = String::new();
-    for node in &lab.nodes {
+    for node in lab.nodes() {
+        let node = &node;
         writeln!(out, "{} {}.{domain} {}", node.ip(), node.name.value, node.name.value).unwrap();
     }
     if let Some((vip, name)) =
-        lab.network.vip.as_ref().and_then(|v| v.name.as_ref().map(|n| (v.address.value, &n.value)))
+        lab.network().vip.as_ref().and_then(|v| v.name.as_ref().map(|n| (v.address.value, &n.value)))
     {
         writeln!(out, "{vip} {name}").unwrap();
     }

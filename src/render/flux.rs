@@ -5,9 +5,13 @@
 
 use serde_json::{json, Value};
 
+use super::addons::components;
 use super::addons::{component_id, objects, yaml_values};
-use super::components::{components, metadata, Component, Release};
-use crate::model::{GitOps, Lab};
+use super::components::{metadata, Component, Release};
+use crate::model::GitOps;
+use crate::model::SourceId;
+use crate::plan::reads::LabReader;
+use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 const FLUX_NAMESPACE: &str = "flux-system";
@@ -100,18 +104,22 @@ fn sync_objects(gitops: &GitOps) -> Vec<Value> {
 }
 
 /// Every file of the tree: (path relative to `flux/<path>/`, graph needs, documents).
-fn files(gitops: &GitOps, components: &[Component]) -> Vec<(String, Vec<String>, Vec<Value>)> {
+fn files(gitops: &GitOps, components: &[Component]) -> Vec<(String, Vec<Need>, Vec<Value>)> {
     // Files that carry a component's values need its KDL sources (named in their header); files
     // that only list components (sources, layers, each layer's kustomization) need the
     // components' steps alone.
     let needs_of = |component: &Component| [component.sources.clone(), vec![component_id(component.layer)]].concat();
-    let all: Vec<String> = components.iter().map(|c| component_id(c.layer)).collect();
+    let all: Vec<Need> = components.iter().map(|c| component_id(c.layer)).collect();
     let mut files = vec![
-        ("flux-system/gotk-sync.yaml".to_string(), vec!["gitops".to_string()], sync_objects(gitops)),
-        ("flux-system/kustomization.yaml".into(), vec!["gitops".into()], vec![kustomization_file(&["gotk-sync.yaml"])]),
+        ("flux-system/gotk-sync.yaml".to_string(), vec![SourceId::Gitops.into()], sync_objects(gitops)),
+        (
+            "flux-system/kustomization.yaml".into(),
+            vec![SourceId::Gitops.into()],
+            vec![kustomization_file(&["gotk-sync.yaml"])],
+        ),
         (
             "kustomization.yaml".into(),
-            vec!["gitops".into()],
+            vec![SourceId::Gitops.into()],
             vec![kustomization_file(&["flux-system", "sources.yaml", "layers.yaml"])],
         ),
     ];
@@ -124,7 +132,7 @@ fn files(gitops: &GitOps, components: &[Component]) -> Vec<(String, Vec<String>,
     }
     files.push(("sources.yaml".into(), all.clone(), repositories));
     let layers = components.iter().map(|c| layer_kustomization(gitops, c)).collect();
-    files.push(("layers.yaml".into(), [all, vec!["gitops".into()]].concat(), layers));
+    files.push(("layers.yaml".into(), [all, vec![SourceId::Gitops.into()]].concat(), layers));
     for component in components {
         let needs = needs_of(component);
         let mut resources = Vec::new();
@@ -143,12 +151,12 @@ fn files(gitops: &GitOps, components: &[Component]) -> Vec<(String, Vec<String>,
     files
 }
 
-pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    let Some(gitops) = &lab.gitops else { return };
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    let Some(gitops) = lab.gitops() else { return };
     for (path, mut needs, documents) in files(gitops, &components(lab)) {
         let path = format!("flux/{}/{path}", gitops.path);
-        if !needs.iter().any(|n| n == "gitops") {
-            needs.push("gitops".into()); // the directory is `gitops path=`
+        if !needs.contains(&Need::Source(SourceId::Gitops)) {
+            needs.push(SourceId::Gitops.into()); // the directory is `gitops path=`
         }
         let documents = yaml_values(&documents);
         plan.step(Step {

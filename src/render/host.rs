@@ -4,7 +4,9 @@
 use std::fmt::Write;
 
 use super::node_files::{node_source, register, NodeFile};
-use crate::model::{Lab, NfsServer, Node, ProxyMode, VipProvider};
+use crate::model::SourceId;
+use crate::model::{NfsServer, ProxyMode, VipProvider};
+use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::{PlanBuilder, Product};
 
 const MODULES: &str = "/etc/modules-load.d/kubernetes.conf";
@@ -12,25 +14,25 @@ pub const SYSCTL: &str = "/etc/sysctl.d/99-kubernetes.conf";
 pub const EXPORTS: &str = "/etc/exports.d/hlc.exports";
 
 /// Kernel modules to load at boot.
-pub fn modules(lab: &Lab) -> Vec<&'static str> {
+pub fn modules(lab: &LabReader) -> Vec<&'static str> {
     let mut modules = vec!["overlay", "br_netfilter"];
-    if lab.kube_proxy.as_ref().is_some_and(|p| p.mode.value == ProxyMode::Ipvs) {
+    if lab.kube_proxy().is_some_and(|p| p.mode.value == ProxyMode::Ipvs) {
         modules.extend(["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack"]);
     }
-    if lab.storage.ceph.is_some() {
+    if lab.ceph().is_some() {
         modules.push("rbd");
     }
     modules
 }
 
 /// Kernel parameters for `node`.
-pub fn sysctls(lab: &Lab, node: &Node) -> Vec<(&'static str, &'static str)> {
+pub fn sysctls(lab: &LabReader, node: &NodeRef) -> Vec<(&'static str, &'static str)> {
     let mut sysctls = vec![
         ("net.ipv4.ip_forward", "1"),
         ("net.bridge.bridge-nf-call-iptables", "1"),
         ("net.bridge.bridge-nf-call-ip6tables", "1"),
     ];
-    if node.is_control_plane() && lab.network.vip.as_ref().is_some_and(|v| v.via == VipProvider::Keepalived) {
+    if node.is_control_plane() && lab.network().vip.as_ref().is_some_and(|v| v.via == VipProvider::Keepalived) {
         sysctls.push(("net.ipv4.ip_nonlocal_bind", "1"));
     }
     sysctls
@@ -38,28 +40,28 @@ pub fn sysctls(lab: &Lab, node: &Node) -> Vec<(&'static str, &'static str)> {
 
 /// NFS exports this node serves, each to the cluster's nodes only (not the whole LAN: the DHCP
 /// range holds other devices).
-pub fn exports(lab: &Lab, node: &Node) -> Vec<String> {
+pub fn exports(lab: &LabReader, node: &NodeRef) -> Vec<String> {
     let clients: Vec<String> =
-        lab.nodes.iter().map(|n| format!("{}/32(rw,sync,no_subtree_check,no_root_squash)", n.ip())).collect();
-    lab.storage
-        .nfs
-        .iter()
-        .filter(|n| n.server.value == NfsServer::Node(node.name.value.clone()))
-        .map(|n| format!("{} {}", n.path.value, clients.join(" ")))
-        .collect()
+        lab.nodes().map(|n| format!("{}/32(rw,sync,no_subtree_check,no_root_squash)", n.ip())).collect();
+    lab.nfs().iter().filter(|n| serves(n, node)).map(|n| format!("{} {}", n.path.value, clients.join(" "))).collect()
+}
+
+/// Whether `node` is `share`'s server.
+fn serves(share: &crate::model::Nfs, node: &NodeRef) -> bool {
+    matches!(&share.server.value, NfsServer::Node(server) if **server == *node.name())
 }
 
 /// The NFS shares this node serves.
-pub fn nfs_shares<'a>(lab: &'a Lab, node: &Node) -> Vec<&'a crate::model::Nfs> {
-    lab.storage.nfs.iter().filter(|n| n.server.value == NfsServer::Node(node.name.value.clone())).collect()
+pub fn nfs_shares<'a>(lab: &LabReader<'a>, node: &NodeRef) -> Vec<&'a crate::model::Nfs> {
+    lab.nfs().iter().filter(|n| serves(n, node)).collect()
 }
 
 /// The directories this node exports over NFS (converge creates them on the mounted data disk).
-pub fn nfs_directories(lab: &Lab, node: &Node) -> Vec<String> {
+pub fn nfs_directories(lab: &LabReader, node: &NodeRef) -> Vec<String> {
     nfs_shares(lab, node).iter().map(|n| n.path.value.clone()).collect()
 }
 
-pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
+pub fn files_for(lab: &LabReader, node: &NodeRef) -> Vec<NodeFile> {
     let mut files = vec![NodeFile::own(node, MODULES, 0o644, false), NodeFile::own(node, SYSCTL, 0o644, false)];
     if !exports(lab, node).is_empty() {
         files.push(NodeFile::own(node, EXPORTS, 0o644, false));
@@ -67,18 +69,19 @@ pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
     files
 }
 
-pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    for node in &lab.nodes {
+pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    for node in lab.nodes() {
+        let node = &node;
         let name = node.name.value.clone();
         for file in files_for(lab, node) {
             // Modules are cluster-wide; sysctls follow the node's role; exports its shares.
             let needs = match file.target.as_str() {
-                MODULES => vec!["kube-proxy".to_string(), "storage".into()],
-                SYSCTL => vec!["network".to_string(), node_source(node)],
+                MODULES => [vec![SourceId::KubeProxy.into()], super::node_files::storage_sources(lab)].concat(),
+                SYSCTL => vec![SourceId::Network.into(), node_source(node)],
                 _ => {
-                    let shares = lab.storage.nfs.iter().map(|n| format!("storage.nfs \"{}\"", n.name.value));
-                    let clients = lab.nodes.iter().flat_map(crate::pki::spec::address_sources);
-                    [vec!["network".to_string(), node_source(node)], shares.collect(), clients.collect()].concat()
+                    let shares = super::node_files::storage_sources(lab).into_iter();
+                    let clients = lab.nodes().flat_map(|n| super::node_files::addresses(&n));
+                    [vec![SourceId::Network.into(), node_source(node)], shares.collect(), clients.collect()].concat()
                 }
             };
             let target = file.target.clone();
@@ -88,14 +91,14 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
                 &file,
                 needs,
                 Box::new(move |context, inputs| {
-                    let node = context.lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
+                    let node = &context.lab.node(&name);
                     let mut out = format!("# {}\n", inputs.provenance());
                     match target.as_str() {
-                        MODULES => modules(context.lab).iter().for_each(|m| writeln!(out, "{m}").unwrap()),
+                        MODULES => modules(&context.lab).iter().for_each(|m| writeln!(out, "{m}").unwrap()),
                         SYSCTL => {
-                            sysctls(context.lab, node).iter().for_each(|(k, v)| writeln!(out, "{k} = {v}").unwrap())
+                            sysctls(&context.lab, node).iter().for_each(|(k, v)| writeln!(out, "{k} = {v}").unwrap())
                         }
-                        _ => exports(context.lab, node).iter().for_each(|e| writeln!(out, "{e}").unwrap()),
+                        _ => exports(&context.lab, node).iter().for_each(|e| writeln!(out, "{e}").unwrap()),
                     }
                     Ok(Product::File(out.into_bytes()))
                 }),

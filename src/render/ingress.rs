@@ -5,15 +5,17 @@ use serde_json::json;
 
 use super::charts::INGRESS_NGINX;
 use super::components::{Component, Namespace, Release};
-use crate::model::{Lab, LoadBalancerKind};
+use crate::model::LoadBalancerKind;
+use crate::model::SourceId;
+use crate::plan::reads::LabReader;
 
-pub fn component(lab: &Lab) -> Option<Component> {
-    let ingress = lab.ingress.as_ref()?;
-    let mut component = Component::new("ingress", &["ingress", "load-balancer"]);
+pub fn component(lab: &LabReader) -> Option<Component> {
+    let ingress = lab.ingress()?;
+    let mut component = Component::new("ingress", &[SourceId::Ingress, SourceId::LoadBalancer]);
     component.depends_on = vec!["load-balancer-pools"];
     component.namespace = Some(Namespace { name: "ingress-nginx".into(), privileged: false });
     let mut service = json!({"type": "LoadBalancer"});
-    if let (Some(ip), Some(lb)) = (&ingress.ip, &lab.load_balancer) {
+    if let (Some(ip), Some(lb)) = (&ingress.ip, lab.load_balancer()) {
         let annotation = match lb.kind.value {
             LoadBalancerKind::Metallb => "metallb.io/loadBalancerIPs",
             LoadBalancerKind::Cilium => "lbipam.cilium.io/ips",

@@ -7,8 +7,12 @@ use serde_json::{json, Value};
 
 use super::node_files::{node_and_addresses, register, NodeFile};
 use super::pki::{state_id, TOKEN};
-use crate::model::{Lab, Node, ProxyMode, Role};
+use crate::model::SourceId;
+use crate::model::{ProxyMode, Role};
 use crate::pki::spec::CA;
+use crate::plan::reads::{LabReader, NodeRef};
+use crate::plan::Need;
+use crate::plan::RenderError;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 /// Replaced by the bootstrap token on the node, just before kubeadm runs.
@@ -19,24 +23,19 @@ pub const AUTHN_DIR: &str = "/etc/kubernetes/authn";
 pub const AUTHN_CONFIG: &str = "/etc/kubernetes/authn/authentication-config.yaml";
 const CRI_SOCKET: &str = "unix:///var/run/containerd/containerd.sock";
 
-/// Whether `node` runs `kubeadm init` (the first control plane).
-pub fn is_init_node(lab: &Lab, node: &Node) -> bool {
-    lab.control_planes().next().is_some_and(|first| first.name.value == node.name.value)
-}
-
 /// Where the configs live on a node.
 pub const INIT_TARGET: &str = "/etc/kubernetes/hlc/init.yaml";
 pub const JOIN_TARGET: &str = "/etc/kubernetes/hlc/join.yaml";
 
 /// The on-node path of the config the node normally runs (`init.yaml` on the first control
 /// plane, `join.yaml` elsewhere).
-pub fn config_target(lab: &Lab, node: &Node) -> String {
-    if is_init_node(lab, node) { INIT_TARGET } else { JOIN_TARGET }.to_string()
+pub fn config_target(lab: &LabReader, node: &NodeRef) -> String {
+    if lab.is_init_node(node) { INIT_TARGET } else { JOIN_TARGET }.to_string()
 }
 
 /// Every kubeadm config of the node, by on-node path: the first control plane has both.
-pub fn config_targets(lab: &Lab, node: &Node) -> Vec<&'static str> {
-    if is_init_node(lab, node) {
+pub fn config_targets(lab: &LabReader, node: &NodeRef) -> Vec<&'static str> {
+    if lab.is_init_node(node) {
         vec![INIT_TARGET, JOIN_TARGET]
     } else {
         vec![JOIN_TARGET]
@@ -44,35 +43,37 @@ pub fn config_targets(lab: &Lab, node: &Node) -> Vec<&'static str> {
 }
 
 /// The reviewed copy of a config: `nodes/<node>/kubeadm/init.yaml`.
-pub fn review_path(node: &Node, target: &str) -> String {
-    format!("nodes/{}/kubeadm/{}", node.name.value, target.rsplit('/').next().expect("has a name"))
+pub fn review_path(node: &NodeRef, target: &str) -> String {
+    super::outputs::Output::KubeadmConfig { node: &node.name.value, target }.path()
 }
 
 /// The reviewed copy of the config the node normally runs.
-pub fn config_path(lab: &Lab, node: &Node) -> String {
+pub fn config_path(lab: &LabReader, node: &NodeRef) -> String {
     review_path(node, &config_target(lab, node))
 }
 
-pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
+pub fn files_for(lab: &LabReader, node: &NodeRef) -> Vec<NodeFile> {
     let mut files: Vec<NodeFile> = config_targets(lab, node)
         .into_iter()
         .map(|target| NodeFile::shared(target, &review_path(node, target), 0o600, false))
         .collect();
     files.push(NodeFile::own(node, TOKEN_FILE, 0o600, true));
-    if node.is_control_plane() && lab.auth.as_ref().is_some_and(|a| a.oidc.is_some()) {
+    if node.is_control_plane() && lab.auth().is_some_and(|a| a.oidc.is_some()) {
         files.push(NodeFile::own(node, AUTHN_CONFIG, 0o600, false));
     }
     files
 }
 
-pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    for node in &lab.nodes {
+pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    for node in lab.nodes() {
+        let node = &node;
         for target in config_targets(lab, node) {
             register_config(lab, node, target, plan);
         }
         for file in files_for(lab, node).into_iter().filter(|f| f.is_own(node)) {
             let token_file = file.target == TOKEN_FILE;
-            let needs = if token_file { vec![TOKEN.to_string()] } else { vec!["auth".to_string(), "cluster".into()] };
+            let needs =
+                if token_file { vec![TOKEN.into()] } else { vec![SourceId::Auth.into(), SourceId::Cluster.into()] };
             register(
                 plan,
                 &file,
@@ -81,7 +82,7 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
                     if token_file {
                         return Ok(Product::File(format!("{}\n", inputs.value(TOKEN)?).into_bytes()));
                     }
-                    super::yaml::document(&inputs.provenance(), &authentication_config(context.lab)).map(Product::File)
+                    super::yaml::document(&inputs.provenance(), &authentication_config(&context.lab)).map(Product::File)
                 }),
             );
         }
@@ -89,17 +90,19 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
 }
 
 /// The step of one kubeadm config (`init.yaml` or `join.yaml`) of `node`.
-fn register_config(lab: &Lab, node: &Node, target: &'static str, plan: &mut PlanBuilder<'static>) {
+fn register_config(lab: &LabReader, node: &NodeRef, target: &'static str, plan: &mut PlanBuilder<'static>) {
     let name = node.name.value.clone();
-    let mut needs =
-        vec!["cluster".to_string(), "network".into(), "cni".into(), "kube-proxy".into(), "load-balancer".into()];
+    let mut needs: Vec<Need> =
+        [SourceId::Cluster, SourceId::Network, SourceId::Cni, SourceId::KubeProxy, SourceId::LoadBalancer]
+            .map(Need::from)
+            .to_vec();
     needs.extend(node_and_addresses(node));
     needs.extend(super::node_files::endpoint_sources(lab));
-    needs.push(super::node_files::TOPOLOGY.to_string());
+    needs.push(super::node_files::TOPOLOGY.into());
     if target == INIT_TARGET {
-        needs.push("auth".into());
+        needs.push(SourceId::Auth.into());
     } else {
-        needs.push(state_id(CA));
+        needs.push(state_id(CA).into());
     }
     let path = review_path(node, target);
     plan.step(Step {
@@ -107,13 +110,13 @@ fn register_config(lab: &Lab, node: &Node, target: &'static str, plan: &mut Plan
         output: Some(OutputFile { path, secret: false, executable: false }),
         needs,
         produce: Box::new(move |context, inputs| {
-            let lab = context.lab;
-            let node = lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
+            let lab = &context.lab;
+            let node = &lab.node(&name);
             let documents = if target == INIT_TARGET {
                 init_documents(lab, node)
             } else {
                 let ca = inputs.credential(&state_id(CA))?;
-                vec![join_configuration(lab, node, &ca_cert_hash(&ca.key_pem, lab.cluster.key_type)?)]
+                vec![join_configuration(lab, node, &ca_cert_hash(&ca.key_pem, lab.cluster().key_type)?)]
             };
             let values: Vec<serde_yaml::Value> =
                 documents.into_iter().map(|d| serde_yaml::to_value(d).expect("JSON converts to YAML")).collect();
@@ -124,14 +127,14 @@ fn register_config(lab: &Lab, node: &Node, target: &'static str, plan: &mut Plan
 
 /// `sha256:<hex>` of the CA's SubjectPublicKeyInfo, as `kubeadm join` pins it. The CA key's
 /// SPKI is byte-for-byte the one rcgen put in the CA certificate.
-pub fn ca_cert_hash(ca_key_pem: &str, key_type: crate::model::KeyType) -> Result<String, String> {
+pub fn ca_cert_hash(ca_key_pem: &str, key_type: crate::model::KeyType) -> Result<String, RenderError> {
     use rcgen::PublicKeyData;
-    let key = crate::pki::keys::load(ca_key_pem, key_type).map_err(|e| e.0)?;
+    let key = crate::pki::keys::load(ca_key_pem, key_type).map_err(|e| RenderError::Key(e.0))?;
     let digest = ring::digest::digest(&ring::digest::SHA256, &key.subject_public_key_info());
     Ok(format!("sha256:{}", digest.as_ref().iter().map(|b| format!("{b:02x}")).collect::<String>()))
 }
 
-fn node_registration(lab: &Lab, node: &Node) -> Value {
+fn node_registration(lab: &LabReader, node: &NodeRef) -> Value {
     let mut registration = json!({
         "name": node.name.value,
         "criSocket": CRI_SOCKET,
@@ -140,10 +143,11 @@ fn node_registration(lab: &Lab, node: &Node) -> Value {
     if node.role == Role::Storage {
         registration["taints"] = json!([{"key": "node-role.kubernetes.io/storage", "effect": "NoSchedule"}]);
     }
-    if node.is_control_plane() && control_planes_run_workloads(lab) {
+    if node.is_control_plane() && lab.control_planes_run_workloads() {
         registration["taints"] = json!([]);
     }
-    if node.is_control_plane() && lab.network.vip.as_ref().is_some_and(|v| v.via == crate::model::VipProvider::KubeVip)
+    if node.is_control_plane()
+        && lab.network().vip.as_ref().is_some_and(|v| v.via == crate::model::VipProvider::KubeVip)
     {
         // kube-vip's static pod is in the manifests directory before kubeadm runs.
         registration["ignorePreflightErrors"] = json!(["DirAvailable--etc-kubernetes-manifests"]);
@@ -151,18 +155,12 @@ fn node_registration(lab: &Lab, node: &Node) -> Value {
     registration
 }
 
-/// Fewer than three plain workers: control planes run workloads too (no NoSchedule taint), or a
-/// small lab could not place ingress, Ceph mons or anything else.
-pub fn control_planes_run_workloads(lab: &Lab) -> bool {
-    lab.nodes.iter().filter(|n| n.role == Role::Worker).count() < 3
-}
-
-fn endpoint(lab: &Lab) -> String {
+fn endpoint(lab: &LabReader) -> String {
     let (host, port) = lab.control_plane_endpoint();
     format!("{host}:{port}")
 }
 
-fn init_documents(lab: &Lab, node: &Node) -> Vec<Value> {
+fn init_documents(lab: &LabReader, node: &NodeRef) -> Vec<Value> {
     let mut init = json!({
         "apiVersion": "kubeadm.k8s.io/v1beta4",
         "kind": "InitConfiguration",
@@ -178,7 +176,7 @@ fn init_documents(lab: &Lab, node: &Node) -> Vec<Value> {
         "localAPIEndpoint": {"advertiseAddress": node.ip().to_string(), "bindPort": 6443},
         "nodeRegistration": node_registration(lab, node),
     });
-    if lab.cni.replaces_kube_proxy() {
+    if lab.cni().replaces_kube_proxy() {
         init["skipPhases"] = json!(["addon/kube-proxy"]);
     }
     let mut documents = vec![init, cluster_configuration(lab), kubelet_configuration()];
@@ -186,18 +184,18 @@ fn init_documents(lab: &Lab, node: &Node) -> Vec<Value> {
     documents
 }
 
-fn cluster_configuration(lab: &Lab) -> Value {
-    let net = &lab.network;
+fn cluster_configuration(lab: &LabReader) -> Value {
+    let net = &lab.network();
     let mut sans: Vec<String> = net.vip.iter().map(|v| v.address.value.to_string()).collect();
     sans.extend(net.vip.as_ref().and_then(|v| v.name.as_ref()).map(|n| n.value.clone()));
-    let algorithm = match lab.cluster.key_type {
+    let algorithm = match lab.cluster().key_type {
         crate::model::KeyType::EcdsaP256 => "ECDSA-P256",
         crate::model::KeyType::Rsa2048 => "RSA-2048",
     };
     let mut config = json!({
         "apiVersion": "kubeadm.k8s.io/v1beta4",
         "kind": "ClusterConfiguration",
-        "clusterName": lab.cluster.name.value,
+        "clusterName": lab.cluster().name.value,
         "controlPlaneEndpoint": endpoint(lab),
         "certificatesDir": "/etc/kubernetes/pki",
         "encryptionAlgorithm": algorithm,
@@ -205,10 +203,10 @@ fn cluster_configuration(lab: &Lab) -> Value {
         "apiServer": {"certSANs": sans},
         "etcd": {"local": {"dataDir": "/var/lib/etcd"}},
     });
-    if let Some(patch) = lab.cluster.kubernetes.patch {
-        config["kubernetesVersion"] = json!(format!("v1.{}.{patch}", lab.cluster.kubernetes.minor));
+    if let Some(patch) = lab.cluster().kubernetes.patch {
+        config["kubernetesVersion"] = json!(format!("v1.{}.{patch}", lab.cluster().kubernetes.minor));
     }
-    if lab.auth.as_ref().is_some_and(|a| a.oidc.is_some()) {
+    if lab.auth().is_some_and(|a| a.oidc.is_some()) {
         config["apiServer"]["extraArgs"] = json!([{"name": "authentication-config", "value": AUTHN_CONFIG}]);
         config["apiServer"]["extraVolumes"] = json!([{
             "name": "authentication-config", "hostPath": AUTHN_DIR, "mountPath": AUTHN_DIR, "readOnly": true, "pathType": "DirectoryOrCreate",
@@ -221,13 +219,13 @@ fn kubelet_configuration() -> Value {
     json!({"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration", "cgroupDriver": "systemd"})
 }
 
-fn kube_proxy_configuration(lab: &Lab) -> Option<Value> {
-    let proxy = lab.kube_proxy.as_ref()?;
+fn kube_proxy_configuration(lab: &LabReader) -> Option<Value> {
+    let proxy = lab.kube_proxy()?;
     let mut config = json!({
         "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
         "kind": "KubeProxyConfiguration",
         "mode": proxy.mode.value.keyword(),
-        "clusterCIDR": lab.network.pods.value.to_string(),
+        "clusterCIDR": lab.network().pods.value.to_string(),
     });
     if proxy.mode.value == ProxyMode::Ipvs {
         config["ipvs"] = json!({"strictARP": strict_arp(lab)});
@@ -236,14 +234,14 @@ fn kube_proxy_configuration(lab: &Lab) -> Option<Value> {
 }
 
 /// MetalLB in L2 mode needs kube-proxy's IPVS mode to answer ARP only for its own addresses.
-pub fn strict_arp(lab: &Lab) -> bool {
+pub fn strict_arp(lab: &LabReader) -> bool {
     use crate::model::{LbMode, LoadBalancerKind};
-    lab.load_balancer
+    lab.load_balancer()
         .as_ref()
         .is_some_and(|lb| lb.kind.value == LoadBalancerKind::Metallb && lb.mode.value == LbMode::L2)
 }
 
-fn join_configuration(lab: &Lab, node: &Node, ca_hash: &str) -> Value {
+fn join_configuration(lab: &LabReader, node: &NodeRef, ca_hash: &str) -> Value {
     let mut join = json!({
         "apiVersion": "kubeadm.k8s.io/v1beta4",
         "kind": "JoinConfiguration",
@@ -258,9 +256,9 @@ fn join_configuration(lab: &Lab, node: &Node, ca_hash: &str) -> Value {
 }
 
 /// The API server's structured authentication config (apiserver.config.k8s.io; v1 from 1.34).
-fn authentication_config(lab: &Lab) -> Value {
-    let oidc = lab.auth.as_ref().and_then(|a| a.oidc.as_ref()).expect("only rendered with OIDC");
-    let version = if lab.cluster.kubernetes.minor >= 34 { "v1" } else { "v1beta1" };
+fn authentication_config(lab: &LabReader) -> Value {
+    let oidc = lab.auth().and_then(|a| a.oidc.as_ref()).expect("only rendered with OIDC");
+    let version = if lab.cluster().kubernetes.minor >= 34 { "v1" } else { "v1beta1" };
     json!({
         "apiVersion": format!("apiserver.config.k8s.io/{version}"),
         "kind": "AuthenticationConfiguration",

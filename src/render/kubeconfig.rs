@@ -7,9 +7,12 @@
 use base64::Engine;
 use serde::Serialize;
 
+use super::outputs::Output;
 use super::pki::state_id;
-use crate::model::Lab;
-use crate::pki::spec::{kubeconfig_certificates, node_source, CA};
+use crate::model::SourceId;
+use crate::pki::spec::{kubeconfig_certificates, node_source, CertKind, CA};
+use crate::plan::reads::LabReader;
+use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 #[derive(Serialize)]
@@ -100,44 +103,47 @@ fn certificate_user(credential: &crate::pki::Credential) -> serde_yaml::Value {
     serde_yaml::Value::Mapping(user)
 }
 
-pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
-    let (host, port) = lab.control_plane_endpoint();
-    let endpoint = format!("https://{host}:{port}");
+/// The API server a kubeconfig talks to: the control-plane endpoint, or for a node's own
+/// kubeconfigs (`node` given) that node's apiserver, as kubeadm makes them: the first control
+/// plane's kubelet.conf too (kubeadm falls back to the local endpoint there; the VIP needs
+/// kube-vip, which that kubelet starts).
+fn server(lab: &LabReader, node: Option<&str>) -> String {
+    let (host, port) = match node {
+        Some(node) => (lab.node(node).ip(), 6443),
+        None => lab.control_plane_endpoint(),
+    };
+    format!("https://{host}:{port}")
+}
+
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     for spec in kubeconfig_certificates(lab) {
-        let parts: Vec<&str> = spec.name.trim_start_matches("kubeconfig/").split('/').collect();
-        let (path, server, user_name) = match parts.as_slice() {
-            [who] => (format!("kubeconfig/{who}.conf"), endpoint.clone(), spec.common_name.clone()),
-            [node, "drain"] => (
-                super::node_files::review_path_of(node, crate::render::converge::DRAIN_KUBECONFIG),
-                endpoint.clone(),
-                spec.common_name.clone(),
-            ),
-            [node, component] => {
-                let node_ip = lab.nodes.iter().find(|n| n.name.value == *node).expect("spec from a node").ip();
-                // Every node kubeconfig hlc writes talks to its own node's apiserver, as kubeadm
-                // makes them: the first control plane's kubelet.conf too (kubeadm falls back to the
-                // local endpoint there; the VIP needs kube-vip, which that kubelet starts).
-                let server = format!("https://{node_ip}:6443");
-                (format!("nodes/{node}/etc/kubernetes/{component}.conf"), server, spec.common_name.clone())
+        // `node`: a node kubeconfig that talks to its own node's apiserver; `drainer`: a worker's
+        // drain credential, which talks to the endpoint.
+        let (path, node, drainer) = match &spec.kind {
+            CertKind::Kubeconfig { who } => (Output::Kubeconfig(who).path(), None, None),
+            CertKind::DrainKubeconfig { node } => {
+                let target = super::outputs::DRAIN_KUBECONFIG;
+                (Output::NodeFile { node, target }.path(), None, Some(node.clone()))
             }
-            _ => unreachable!("kubeconfig identities are kubeconfig/<who> or kubeconfig/<node>/<component>"),
+            CertKind::NodeKubeconfig { node, component } => {
+                let target = format!("/etc/kubernetes/{component}.conf");
+                (Output::NodeFile { node, target: &target }.path(), Some(node.clone()), None)
+            }
+            _ => unreachable!("kubeconfig_certificates gives kubeconfig identities only"),
         };
+        let user_name = spec.common_name.clone();
         let identity = state_id(&spec.name);
-        let mut needs = vec![identity.clone(), state_id(CA), "cluster".to_string()];
-        match parts.as_slice() {
-            // A worker's drain credential talks to the endpoint.
-            [node, "drain"] => {
-                needs.push(node_source(node));
-                needs.extend(super::node_files::endpoint_sources(lab));
-            }
+        let mut needs: Vec<Need> = vec![identity.clone().into(), state_id(CA).into(), SourceId::Cluster.into()];
+        match &node {
             // Node kubeconfigs talk to their own node's apiserver.
-            [node, _] => {
-                needs.push(node_source(node));
-                let node = lab.nodes.iter().find(|n| n.name.value == *node).expect("spec from a node");
-                needs.extend(crate::pki::spec::address_sources(node));
+            Some(node) => {
+                needs.push(node_source(node).into());
+                let node = &lab.node(node);
+                needs.extend(super::node_files::addresses(node));
             }
-            _ => needs.extend(super::node_files::endpoint_sources(lab)),
+            None => needs.extend(super::node_files::endpoint_sources(lab)),
         }
+        needs.extend(drainer.map(|node| Need::from(node_source(&node))));
         plan.step(Step {
             id: path.clone(),
             output: Some(OutputFile { path, secret: true, executable: false }),
@@ -145,7 +151,8 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
             produce: Box::new(move |context, inputs| {
                 let ca = inputs.credential(&state_id(CA))?;
                 let user = certificate_user(inputs.credential(&identity)?);
-                let config = kubeconfig(&context.lab.cluster.name.value, &server, &ca.cert_pem, &user_name, user);
+                let server = server(&context.lab, node.as_deref());
+                let config = kubeconfig(&context.lab.cluster().name.value, &server, &ca.cert_pem, &user_name, user);
                 super::yaml::document(&inputs.provenance(), &config).map(Product::File)
             }),
         });

@@ -6,15 +6,17 @@ use serde_json::{json, Value};
 
 use super::charts::METALLB;
 use super::components::{metadata, Component, Namespace, Release};
-use crate::model::{Lab, LbMode, LoadBalancer, LoadBalancerKind};
+use crate::model::SourceId;
+use crate::model::{LbMode, LoadBalancer, LoadBalancerKind};
+use crate::plan::reads::LabReader;
 
 const METALLB_NAMESPACE: &str = "metallb-system";
 
-pub fn components(lab: &Lab) -> Vec<Component> {
-    let Some(lb) = &lab.load_balancer else { return vec![] };
+pub fn components(lab: &LabReader) -> Vec<Component> {
+    let Some(lb) = lab.load_balancer() else { return vec![] };
     match lb.kind.value {
         LoadBalancerKind::Metallb => {
-            let mut controller = Component::new("load-balancer", &["load-balancer"]);
+            let mut controller = Component::new("load-balancer", &[SourceId::LoadBalancer]);
             controller.depends_on = vec!["cni"];
             controller.namespace = Some(Namespace { name: METALLB_NAMESPACE.into(), privileged: true });
             let bgp = lb.mode.value == LbMode::Bgp;
@@ -22,13 +24,13 @@ pub fn components(lab: &Lab) -> Vec<Component> {
             let values = json!({"speaker": {"frr": {"enabled": false}}, "frrk8s": {"enabled": bgp}});
             controller.release =
                 Some(Release { name: "metallb", chart: METALLB, namespace: METALLB_NAMESPACE.into(), values });
-            let mut pools = Component::new("load-balancer-pools", &["load-balancer", "network"]);
+            let mut pools = Component::new("load-balancer-pools", &[SourceId::LoadBalancer, SourceId::Network]);
             pools.depends_on = vec!["load-balancer"];
             pools.manifests = metallb_objects(lb);
             vec![controller, pools]
         }
         LoadBalancerKind::Cilium => {
-            let mut pools = Component::new("load-balancer-pools", &["load-balancer", "network"]);
+            let mut pools = Component::new("load-balancer-pools", &[SourceId::LoadBalancer, SourceId::Network]);
             pools.depends_on = vec!["cni"];
             pools.manifests = cilium_objects(lab, lb);
             vec![pools]
@@ -82,7 +84,7 @@ fn metallb_objects(lb: &LoadBalancer) -> Vec<Value> {
     objects
 }
 
-fn cilium_objects(lab: &Lab, lb: &LoadBalancer) -> Vec<Value> {
+fn cilium_objects(lab: &LabReader, lb: &LoadBalancer) -> Vec<Value> {
     let mut objects: Vec<Value> = lb
         .pools
         .iter()
@@ -100,7 +102,7 @@ fn cilium_objects(lab: &Lab, lb: &LoadBalancer) -> Vec<Value> {
             })
         })
         .collect();
-    let mut interfaces: Vec<String> = lab.nodes.iter().map(|n| format!("^{}$", n.primary_nic().name.value)).collect();
+    let mut interfaces: Vec<String> = lab.nodes().map(|n| format!("^{}$", n.interface_name())).collect();
     interfaces.sort();
     interfaces.dedup();
     objects.push(json!({

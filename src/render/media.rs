@@ -9,7 +9,10 @@ use std::io::{Cursor, Write};
 
 use super::cloud_init::{meta_data_path, user_data_path};
 use super::node_files::node_source;
-use crate::model::{Arch, Lab, Node, Os};
+use crate::model::{Arch, Os};
+use crate::plan::reads::{LabReader, NodeRef};
+use crate::plan::Need;
+use crate::plan::RenderError;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 /// The cloud-init NoCloud seed's files, in the order they are listed.
@@ -17,17 +20,18 @@ const SEED_FILES: [&str; 3] = ["user-data", "meta-data", "network-config"];
 /// The kernel command-line addition a Raspberry Pi needs for Kubernetes.
 pub const PI_CMDLINE: &str = "cgroup_enable=memory cgroup_memory=1";
 
-pub fn media_dir(node: &Node) -> String {
-    format!("nodes/{}/media", node.name.value)
+pub fn media_dir(node: &NodeRef) -> String {
+    super::outputs::Output::Media(&node.name.value).path()
 }
 
 /// The seed steps of `node`, in `SEED_FILES` order.
-fn seed_steps(node: &Node) -> [String; 3] {
+fn seed_steps(node: &NodeRef) -> [String; 3] {
     [user_data_path(node), meta_data_path(node), super::netplan::path(node)]
 }
 
-pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    for node in &lab.nodes {
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    for node in lab.nodes() {
+        let node = &node;
         let dir = media_dir(node);
         seed_image(plan, format!("{dir}/cidata.iso"), node, |files| Ok(super::iso9660::image("cidata", files)));
         seed_image(plan, format!("{dir}/cidata.img"), node, fat_image);
@@ -38,7 +42,7 @@ pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
             }
             register_pi_readme(plan, node);
         }
-        if matches!(lab.cluster.os, Os::Ubuntu2204 | Os::Ubuntu2404) {
+        if matches!(lab.cluster().os, Os::Ubuntu2204 | Os::Ubuntu2404) {
             register_autoinstall(plan, node);
         }
     }
@@ -49,15 +53,15 @@ fn output(path: &str, secret: bool) -> Option<OutputFile> {
 }
 
 /// Makes an image from named files.
-type MakeImage = fn(&[(&str, &[u8])]) -> Result<Vec<u8>, String>;
+type MakeImage = fn(&[(&str, &[u8])]) -> Result<Vec<u8>, RenderError>;
 
 /// An image step over the node's three seed files.
-fn seed_image(plan: &mut PlanBuilder<'static>, path: String, node: &Node, make: MakeImage) {
+fn seed_image(plan: &mut PlanBuilder<'static>, path: String, node: &NodeRef, make: MakeImage) {
     let steps = seed_steps(node);
     plan.step(Step {
         id: path.clone(),
         output: output(&path, true),
-        needs: steps.to_vec(),
+        needs: steps.iter().cloned().map(Need::Step).collect(),
         produce: Box::new(move |_, inputs| {
             let mut files = Vec::new();
             for (name, step) in SEED_FILES.iter().zip(&steps) {
@@ -69,30 +73,32 @@ fn seed_image(plan: &mut PlanBuilder<'static>, path: String, node: &Node, make: 
 }
 
 /// A byte-for-byte copy of another step's file, made because of `node` (its arch).
-fn copy(plan: &mut PlanBuilder<'static>, node: &Node, path: String, from: String, secret: bool) {
+fn copy(plan: &mut PlanBuilder<'static>, node: &NodeRef, path: String, from: String, secret: bool) {
     plan.step(Step {
         id: path.clone(),
         output: output(&path, secret),
-        needs: vec![from.clone(), node_source(node)],
+        needs: vec![from.clone().into(), node_source(node)],
         produce: Box::new(move |_, inputs| Ok(Product::File(inputs.file(&from)?.to_vec()))),
     });
 }
 
 /// A FAT volume labelled `CIDATA` with the seed files in its root. Dates are FAT's epoch
 /// (fatfs without a clock) and the volume id is fixed, so the same files give the same bytes.
-pub fn fat_image(files: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
+pub fn fat_image(files: &[(&str, &[u8])]) -> Result<Vec<u8>, RenderError> {
     let content: usize = files.iter().map(|(_, bytes)| bytes.len()).sum();
     let size = (content / (1 << 20) + 2) << 20;
     let mut disk = Cursor::new(vec![0u8; size]);
     let options = fatfs::FormatVolumeOptions::new().volume_label(*b"CIDATA     ").volume_id(0x6863_6c00);
-    fatfs::format_volume(&mut disk, options).map_err(|e| format!("FAT format: {e}"))?;
+    fatfs::format_volume(&mut disk, options).map_err(|e| RenderError::Image(format!("FAT format: {e}")))?;
     {
-        let fs = fatfs::FileSystem::new(&mut disk, fatfs::FsOptions::new()).map_err(|e| format!("FAT: {e}"))?;
+        let fs = fatfs::FileSystem::new(&mut disk, fatfs::FsOptions::new())
+            .map_err(|e| RenderError::Image(format!("FAT: {e}")))?;
         for (name, bytes) in files {
-            let mut file = fs.root_dir().create_file(name).map_err(|e| format!("FAT {name}: {e}"))?;
-            file.write_all(bytes).map_err(|e| format!("FAT {name}: {e}"))?;
+            let mut file =
+                fs.root_dir().create_file(name).map_err(|e| RenderError::Image(format!("FAT {name}: {e}")))?;
+            file.write_all(bytes).map_err(|e| RenderError::Image(format!("FAT {name}: {e}")))?;
         }
-        fs.unmount().map_err(|e| format!("FAT unmount: {e}"))?;
+        fs.unmount().map_err(|e| RenderError::Image(format!("FAT unmount: {e}")))?;
     }
     Ok(disk.into_inner())
 }
@@ -100,9 +106,9 @@ pub fn fat_image(files: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
 /// A public file made from the node's name alone (and the provenance header).
 fn node_file(
     plan: &mut PlanBuilder<'static>,
-    node: &Node,
+    node: &NodeRef,
     path: String,
-    make: fn(&str, &str) -> Result<Vec<u8>, String>,
+    make: fn(&str, &str) -> Result<Vec<u8>, RenderError>,
 ) {
     let name = node.name.value.clone();
     plan.step(Step {
@@ -113,7 +119,7 @@ fn node_file(
     });
 }
 
-fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &Node) {
+fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
     node_file(plan, node, format!("{}/rpi-boot/README.md", media_dir(node)), |name, provenance| {
         Ok(format!(
             "<!-- {provenance} -->\n# Raspberry Pi boot partition of {name}\n\n\
@@ -134,7 +140,7 @@ fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &Node) {
 /// Ubuntu autoinstall: the live-server installer puts the OS on the `use="os"` disk with the
 /// node's network, and hands the node's own cloud-config to the installed system, which then
 /// runs the same converge on its first boot.
-fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &Node) {
+fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
     let dir = format!("{}/autoinstall", media_dir(node));
     let [user_data, _, network_config] = seed_steps(node);
     let name = node.name.value.clone();
@@ -142,11 +148,11 @@ fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &Node) {
     plan.step(Step {
         id: path.clone(),
         output: output(&path, true),
-        needs: vec![user_data.clone(), network_config.clone(), node_source(node)],
+        needs: vec![user_data.clone().into(), network_config.clone().into(), node_source(node)],
         produce: Box::new(move |context, inputs| {
-            let node = context.lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
-            let parse = |step: &str| -> Result<serde_yaml::Value, String> {
-                serde_yaml::from_slice(inputs.file(step)?).map_err(|e| format!("{step}: {e}"))
+            let node = &context.lab.node(&name);
+            let parse = |step: &str| -> Result<serde_yaml::Value, RenderError> {
+                serde_yaml::from_slice(inputs.file(step)?).map_err(RenderError::from)
             };
             let config = autoinstall(node, parse(&user_data)?, parse(&network_config)?["network"].clone());
             super::yaml::cloud_config(&inputs.provenance(), &config).map(Product::File)
@@ -158,7 +164,7 @@ fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &Node) {
     });
 }
 
-fn autoinstall(node: &Node, user_data: serde_yaml::Value, network: serde_yaml::Value) -> serde_json::Value {
+fn autoinstall(node: &NodeRef, user_data: serde_yaml::Value, network: serde_yaml::Value) -> serde_json::Value {
     let disk = node.disks.iter().find(|d| d.usage == crate::model::DiskUse::Os).map(|d| d.path.value.clone());
     let layout = match disk {
         Some(path) => serde_json::json!({"name": "direct", "match": {"path": path}}),

@@ -23,6 +23,7 @@ pub mod netplan;
 pub mod nfs;
 pub mod node_drainers;
 pub mod node_files;
+pub mod outputs;
 pub mod pki;
 pub mod readme;
 pub mod rook;
@@ -30,9 +31,31 @@ pub mod storage_classes;
 pub mod vip;
 pub mod yaml;
 
-use crate::model::Lab;
-use crate::pki::spec::node_source;
+use crate::model::{Lab, SourceId};
+use crate::plan::reads::LabReader;
 use crate::plan::{Plan, PlanBuilder, StepError};
+
+/// Every renderer's registration, in order, with its file (recorded on its steps).
+#[allow(clippy::type_complexity)]
+const RENDERERS: &[(&str, fn(&LabReader, &mut PlanBuilder<'static>))] = &[
+    ("src/render/node_files.rs", node_files::register_topology),
+    ("src/render/pki.rs", pki::register),
+    ("src/render/kubeconfig.rs", kubeconfig::register),
+    ("src/render/readme.rs", readme::register),
+    ("src/render/dnsmasq.rs", dnsmasq::register),
+    ("src/render/netplan.rs", netplan::register),
+    ("src/render/host.rs", host::register_all),
+    ("src/render/containerd.rs", containerd::register_all),
+    ("src/render/vip.rs", vip::register_all),
+    ("src/render/kubeadm.rs", kubeadm::register_all),
+    ("src/render/converge.rs", converge::register_all),
+    ("src/render/cloud_init.rs", cloud_init::register),
+    ("src/render/media.rs", media::register),
+    ("src/render/addons.rs", addons::register),
+    ("src/render/auth.rs", auth::register),
+    ("src/render/flux.rs", flux::register),
+    ("src/render/bootstrap.rs", bootstrap::register),
+];
 
 /// The full plan for `lab`: its sources and every renderer's steps.
 pub fn plan(lab: &Lab) -> Result<Plan<'static>, StepError> {
@@ -47,26 +70,17 @@ pub fn plan_with(lab: &Lab, extra: impl FnOnce(&mut PlanBuilder<'static>)) -> Re
     }
     for node in &lab.nodes {
         if let Some(hardware) = &node.hardware {
-            builder.source_edge(format!("hardware \"{hardware}\""), node_source(&node.name.value));
+            builder.source_edge(SourceId::Hardware(hardware.to_string()), SourceId::node(&node.name.value));
         }
     }
-    node_files::register_topology(lab, &mut builder);
-    pki::register(lab, &mut builder);
-    kubeconfig::register(lab, &mut builder);
-    readme::register(lab, &mut builder);
-    dnsmasq::register(lab, &mut builder);
-    netplan::register(lab, &mut builder);
-    host::register_all(lab, &mut builder);
-    containerd::register_all(lab, &mut builder);
-    vip::register_all(lab, &mut builder);
-    kubeadm::register_all(lab, &mut builder);
-    converge::register_all(lab, &mut builder);
-    cloud_init::register(lab, &mut builder);
-    media::register(lab, &mut builder);
-    addons::register(lab, &mut builder);
-    auth::register(lab, &mut builder);
-    flux::register(lab, &mut builder);
-    bootstrap::register(lab, &mut builder);
+    // Registration reads the model only to decide which steps exist and what they need; its
+    // reads are not any step's.
+    let lab = &LabReader::new(lab);
+    for (module, register) in RENDERERS {
+        builder.renderer(module);
+        register(lab, &mut builder);
+    }
+    builder.renderer("extra");
     extra(&mut builder);
     builder.build()
 }

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::node_files::interfaces;
-use crate::model::{Lab, Node};
-use crate::pki::spec::address_sources;
+use super::node_files::{addresses, interfaces};
+use crate::model::SourceId;
+use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 #[derive(Serialize)]
@@ -54,29 +54,30 @@ struct Nameservers {
     search: Vec<String>,
 }
 
-pub fn path(node: &Node) -> String {
-    format!("nodes/{}/nocloud/network-config", node.name.value)
+pub fn path(node: &NodeRef) -> String {
+    super::outputs::Output::NetworkConfig(&node.name.value).path()
 }
 
-pub fn register(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    for node in &lab.nodes {
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    for node in lab.nodes() {
+        let node = &node;
         let name = node.name.value.clone();
         plan.step(Step {
             id: path(node),
             output: Some(OutputFile { path: path(node), secret: false, executable: false }),
-            needs: [vec!["network".to_string()], address_sources(node), interfaces(node)].concat(),
+            needs: [vec![SourceId::Network.into()], addresses(node), interfaces(node)].concat(),
             produce: Box::new(move |context, inputs| {
-                let node = context.lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
-                super::yaml::document(&inputs.provenance(), &network_config(context.lab, node)).map(Product::File)
+                let node = &context.lab.node(&name);
+                super::yaml::document(&inputs.provenance(), &network_config(&context.lab, node)).map(Product::File)
             }),
         });
     }
 }
 
-fn network_config(lab: &Lab, node: &Node) -> NetworkConfig {
-    let net = &lab.network;
+fn network_config(lab: &LabReader, node: &NodeRef) -> NetworkConfig {
+    let net = &lab.network();
     let ethernets = node
-        .nics
+        .nics()
         .iter()
         .enumerate()
         .map(|(index, nic)| {

@@ -4,13 +4,14 @@ use serde_json::json;
 
 use super::charts::CSI_DRIVER_NFS;
 use super::components::{Component, Release};
-use crate::model::Lab;
+use crate::model::SourceId;
+use crate::plan::reads::LabReader;
 
-pub fn component(lab: &Lab) -> Option<Component> {
-    if lab.storage.nfs.is_empty() {
+pub fn component(lab: &LabReader) -> Option<Component> {
+    if !lab.has_nfs() {
         return None;
     }
-    let mut component = Component::new("nfs-csi", &["storage"]);
+    let mut component = Component::new("nfs-csi", &[SourceId::Storage]);
     component.depends_on = vec!["cni"];
     // No volume snapshots: neither the snapshot controller nor the controller's csi-snapshotter
     // sidecar, which would watch VolumeSnapshot CRDs nothing installs.

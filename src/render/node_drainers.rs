@@ -8,21 +8,21 @@
 use serde_json::{json, Value};
 
 use super::components::{metadata, Component};
-use crate::model::Lab;
 use crate::pki::spec::{DRAINERS_GROUP, DRAINER_PREFIX};
+use crate::plan::reads::LabReader;
+use crate::plan::Need;
 
 const NAME: &str = "hlc:node-drainer";
 const POLICY: &str = "hlc-node-drainers-own-node";
 
 /// The `node-drainers` layer, when the lab has nodes that are not control planes.
-pub fn component(lab: &Lab) -> Option<Component> {
-    let workers: Vec<String> =
-        lab.nodes.iter().filter(|n| !n.is_control_plane()).map(super::node_files::node_source).collect();
-    if workers.is_empty() {
+pub fn component(lab: &LabReader) -> Option<Component> {
+    // Whether the layer exists depends on every node's role.
+    if lab.nodes().all(|n| n.is_control_plane()) {
         return None;
     }
     let mut component = Component::new("node-drainers", &[]);
-    component.sources = workers;
+    component.sources = lab.nodes().map(|n| Need::from(n.source_id())).collect();
     component.manifests = vec![cluster_role(), binding(), policy(), policy_binding()];
     Some(component)
 }

@@ -2,8 +2,11 @@
 //! node-specific ones are also output steps at `nodes/<node>/<path on the node>` for review,
 //! while shared PKI and kubeconfigs are embedded from their own steps (`pki/…`).
 
-use crate::model::{Lab, Node};
-use crate::plan::{OutputFile, PlanBuilder, Produce, Step};
+use super::outputs::Output;
+use crate::model::{Node, SourceId};
+use crate::plan::reads::LabReader;
+use crate::plan::reads::NodeRef;
+use crate::plan::{Need, OutputFile, PlanBuilder, Produce, Step};
 
 /// A file on a node: where it goes, which step produces its bytes, and its mode.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,43 +38,52 @@ impl NodeFile {
 
 /// `nodes/<node>/etc/x` for `/etc/x`.
 pub fn review_path(node: &Node, target: &str) -> String {
-    review_path_of(&node.name.value, target)
-}
-
-/// `review_path` by node name.
-pub fn review_path_of(node: &str, target: &str) -> String {
-    format!("nodes/{node}{target}")
+    Output::NodeFile { node: &node.name.value, target }.path()
 }
 
 /// The graph source of a node (name, role, hardware, disks).
-pub fn node_source(node: &Node) -> String {
-    crate::pki::spec::node_source(&node.name.value)
+pub fn node_source(node: &NodeRef) -> Need {
+    node.source_id().into()
 }
 
 /// The node and its addresses: for files that use its name or role and its IPs.
-pub fn node_and_addresses(node: &Node) -> Vec<String> {
+pub fn node_and_addresses(node: &NodeRef) -> Vec<Need> {
     let mut sources = vec![node_source(node)];
-    sources.extend(crate::pki::spec::address_sources(node));
+    sources.extend(addresses(node));
     sources
 }
 
 /// What the control-plane endpoint is read from: `network` (the VIP), and without a VIP the
-/// first control plane's address.
-pub fn endpoint_sources(lab: &Lab) -> Vec<String> {
-    let mut sources = vec!["network".to_string()];
-    if lab.network.vip.is_none() {
-        sources.extend(lab.control_planes().take(1).flat_map(crate::pki::spec::address_sources));
+/// first control plane's address (which node that is: the topology).
+pub fn endpoint_sources(lab: &LabReader) -> Vec<Need> {
+    let mut sources = vec![Need::Source(SourceId::Network)];
+    if lab.network().vip.is_none() {
+        sources.push(TOPOLOGY.into());
+        sources.extend(lab.control_planes().take(1).flat_map(|n| addresses(&n)));
     }
     sources
 }
 
+/// The `storage` block and what it holds: Ceph (when written) and every NFS share.
+pub fn storage_sources(lab: &LabReader) -> Vec<Need> {
+    let mut sources = vec![Need::Source(SourceId::Storage)];
+    sources.extend(lab.ceph().map(|_| Need::Source(SourceId::Ceph)));
+    sources.extend(lab.nfs().iter().map(|share| Need::Source(SourceId::Nfs(share.name.value.clone()))));
+    sources
+}
+
+/// The node's addresses.
+pub fn addresses(node: &NodeRef) -> Vec<Need> {
+    node.address_ids().into_iter().map(Need::from).collect()
+}
+
 /// The node's interfaces (names and MACs).
-pub fn interfaces(node: &Node) -> Vec<String> {
-    crate::pki::spec::interface_sources(node)
+pub fn interfaces(node: &NodeRef) -> Vec<Need> {
+    node.interface_ids().into_iter().map(Need::from).collect()
 }
 
 /// Registers the step of a node's own file.
-pub fn register(plan: &mut PlanBuilder<'static>, file: &NodeFile, needs: Vec<String>, produce: Produce<'static>) {
+pub fn register(plan: &mut PlanBuilder<'static>, file: &NodeFile, needs: Vec<Need>, produce: Produce<'static>) {
     let executable = file.mode & 0o111 != 0;
     plan.step(Step {
         id: file.step.clone(),
@@ -81,28 +93,19 @@ pub fn register(plan: &mut PlanBuilder<'static>, file: &NodeFile, needs: Vec<Str
     });
 }
 
-/// Every file cloud-init writes on `node`, in the order it writes them.
-pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
-    let mut files = super::host::files_for(lab, node);
-    files.extend(super::containerd::files_for(lab, node));
-    files.extend(super::vip::files_for(lab, node));
-    files.extend(super::kubeadm::files_for(lab, node));
-    files.extend(super::converge::files_for(node));
-    files
-}
-
 /// The step holding the cluster's shape: which nodes are control planes, in order (who runs
 /// `kubeadm init`, keepalived priorities). One step with an edge from every node, so per-node
 /// files depend on the shape through one edge instead of one per node.
-pub const TOPOLOGY: &str = "topology";
+pub use crate::plan::reads::TOPOLOGY;
 
-pub fn register_topology(lab: &Lab, plan: &mut PlanBuilder<'static>) {
+pub fn register_topology(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     plan.step(Step {
         id: TOPOLOGY.into(),
         output: None,
-        needs: lab.nodes.iter().map(node_source).collect(),
+        needs: lab.nodes().map(|n| node_source(&n)).collect(),
         produce: Box::new(|context, _| {
-            let control_planes: Vec<&str> = context.lab.control_planes().map(|n| n.name.value.as_str()).collect();
+            let nodes = context.lab.nodes();
+            let control_planes: Vec<&str> = nodes.filter(|n| n.is_control_plane()).map(|n| n.name()).collect();
             Ok(crate::plan::Product::Value(control_planes.join(",")))
         }),
     });

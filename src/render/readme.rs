@@ -3,21 +3,24 @@
 
 use std::fmt::Write;
 
-use crate::model::{CniKind, Lab, LbMode, LoadBalancerKind};
+use super::outputs::Output;
+use crate::model::{CniKind, LbMode, LoadBalancerKind};
+use crate::plan::reads::LabReader;
+use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
-pub fn register(lab: &Lab, plan: &mut PlanBuilder) {
+pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     plan.step(Step {
-        id: "README.md".into(),
-        output: Some(OutputFile { path: "README.md".into(), secret: false, executable: false }),
-        needs: lab.sources.iter().map(|(id, _)| id.clone()).collect(),
-        produce: Box::new(|context, inputs| Ok(Product::File(readme(context.lab, &inputs.provenance()).into_bytes()))),
+        id: Output::Readme.path(),
+        output: Some(OutputFile { path: Output::Readme.path(), secret: false, executable: false }),
+        needs: lab.source_ids().cloned().map(Need::from).chain([Need::from(super::node_files::TOPOLOGY)]).collect(),
+        produce: Box::new(|context, inputs| Ok(Product::File(readme(&context.lab, &inputs.provenance()).into_bytes()))),
     });
 }
 
-fn readme(lab: &Lab, provenance: &str) -> String {
+fn readme(lab: &LabReader, provenance: &str) -> String {
     let mut out = String::new();
-    let cluster = &lab.cluster;
+    let cluster = &lab.cluster();
     let (host, port) = lab.control_plane_endpoint();
     writeln!(out, "<!-- {provenance} -->\n# Cluster {}\n", cluster.name.value).unwrap();
     writeln!(
@@ -36,8 +39,8 @@ fn readme(lab: &Lab, provenance: &str) -> String {
     out
 }
 
-fn address_plan(lab: &Lab, out: &mut String) {
-    let net = &lab.network;
+fn address_plan(lab: &LabReader, out: &mut String) {
+    let net = &lab.network();
     out.push_str("## Address plan\n\n| what | value |\n| --- | --- |\n");
     let mut row = |what: &str, value: String| writeln!(out, "| {what} | {value} |").unwrap();
     row("LAN", net.lan.value.to_string());
@@ -53,19 +56,20 @@ fn address_plan(lab: &Lab, out: &mut String) {
     }
     row("pods", net.pods.value.to_string());
     row("services", net.services.value.to_string());
-    for pool in lab.load_balancer.iter().flat_map(|lb| &lb.pools) {
+    for pool in lab.load_balancer().iter().flat_map(|lb| &lb.pools) {
         let ranges: Vec<String> = pool.ranges.iter().map(|r| r.value.to_string()).collect();
         row(&format!("pool {}", pool.name.value), ranges.join(", "));
     }
-    if let Some(ip) = lab.ingress.as_ref().and_then(|i| i.ip.as_ref()) {
+    if let Some(ip) = lab.ingress().and_then(|i| i.ip.as_ref()) {
         row("ingress", ip.value.to_string());
     }
     out.push('\n');
 }
 
-fn nodes(lab: &Lab, out: &mut String) {
+fn nodes(lab: &LabReader, out: &mut String) {
     out.push_str("## Nodes\n\n| node | role | arch | IP | MAC | disks |\n| --- | --- | --- | --- | --- | --- |\n");
-    for node in &lab.nodes {
+    for node in lab.nodes() {
+        let node = &node;
         let disks: Vec<String> =
             node.disks.iter().map(|d| format!("{} ({})", d.path.value, d.usage.keyword())).collect();
         let disks = if disks.is_empty() { "–".to_string() } else { disks.join(", ") };
@@ -77,19 +81,19 @@ fn nodes(lab: &Lab, out: &mut String) {
     out.push('\n');
 }
 
-fn components(lab: &Lab, out: &mut String) {
+fn components(lab: &LabReader, out: &mut String) {
     out.push_str("## Components\n\n");
-    let cni = match &lab.cni.kind {
+    let cni = match &lab.cni().kind {
         CniKind::Calico { encapsulation } => format!("Calico ({})", encapsulation.keyword()),
         CniKind::Cilium { kube_proxy_replacement: true } => "Cilium, replacing kube-proxy".into(),
         CniKind::Cilium { .. } => "Cilium".into(),
         CniKind::Flannel { backend } => format!("Flannel ({})", backend.keyword()),
     };
     writeln!(out, "- CNI: {cni}").unwrap();
-    if let Some(proxy) = &lab.kube_proxy {
+    if let Some(proxy) = lab.kube_proxy() {
         writeln!(out, "- kube-proxy: {}", proxy.mode.value.keyword()).unwrap();
     }
-    if let Some(lb) = &lab.load_balancer {
+    if let Some(lb) = lab.load_balancer() {
         let kind = match (lb.kind.value, lb.mode.value) {
             (LoadBalancerKind::Metallb, LbMode::L2) => "MetalLB, layer 2",
             (LoadBalancerKind::Metallb, LbMode::Bgp) => "MetalLB, BGP",
@@ -97,10 +101,10 @@ fn components(lab: &Lab, out: &mut String) {
         };
         writeln!(out, "- load balancer: {kind}").unwrap();
     }
-    if lab.ingress.is_some() {
+    if lab.ingress().is_some() {
         writeln!(out, "- ingress: ingress-nginx").unwrap();
     }
-    if let Some(ceph) = &lab.storage.ceph {
+    if let Some(ceph) = lab.ceph() {
         let pools: Vec<&str> = ceph
             .block_pools
             .iter()
@@ -110,22 +114,22 @@ fn components(lab: &Lab, out: &mut String) {
             .collect();
         writeln!(out, "- storage: Rook-Ceph ({})", pools.join(", ")).unwrap();
     }
-    for nfs in &lab.storage.nfs {
+    for nfs in lab.nfs() {
         writeln!(out, "- storage: NFS `{}` (StorageClass {})", nfs.name.value, nfs.storage_class).unwrap();
     }
-    if let Some(oidc) = lab.auth.as_ref().and_then(|a| a.oidc.as_ref()) {
+    if let Some(oidc) = lab.auth().and_then(|a| a.oidc.as_ref()) {
         writeln!(out, "- sign-in: OIDC from {}", oidc.issuer.value).unwrap();
     }
-    if let Some(gitops) = &lab.gitops {
+    if let Some(gitops) = lab.gitops() {
         writeln!(out, "- GitOps: Flux, {} branch {} path {}", gitops.url.value, gitops.branch, gitops.path).unwrap();
     }
     out.push('\n');
 }
 
 /// Which medium each node boots from, the boot order, and what to do once the API answers.
-fn provisioning(lab: &Lab, out: &mut String) {
+fn provisioning(lab: &LabReader, out: &mut String) {
     use crate::model::{Arch, Os};
-    let first = lab.control_planes().next().map_or("", |n| n.name.value.as_str());
+    let first = lab.init_node().unwrap_or_default();
     let mut lines = vec![
         "## Provisioning".to_string(),
         String::new(),
@@ -135,9 +139,10 @@ fn provisioning(lab: &Lab, out: &mut String) {
         "| node | arch | boot from | seed medium |".into(),
         "| --- | --- | --- | --- |".into(),
     ];
-    for node in &lab.nodes {
+    for node in lab.nodes() {
+        let node = &node;
         let media = format!("nodes/{}/media", node.name.value);
-        let (image, medium) = match (node.arch, lab.cluster.os) {
+        let (image, medium) = match (node.arch, lab.cluster().os) {
             (Arch::Arm64, _) => (
                 "the OS's Raspberry Pi image (Ubuntu Server preinstalled)".to_string(),
                 format!("copy `{media}/rpi-boot/*` onto its boot partition (see the README there), or `{media}/cidata.img` on a USB stick"),
@@ -165,12 +170,12 @@ fn provisioning(lab: &Lab, out: &mut String) {
         "Once the API answers, from this directory:".into(),
         String::new(),
         "```sh".into(),
-        "export KUBECONFIG=$PWD/kubeconfig/admin.conf".into(),
+        format!("export KUBECONFIG=$PWD/{}", Output::Kubeconfig("admin").path()),
         "kubectl get nodes".into(),
         "bash bootstrap/install.sh    # once: the CNI, then Flux (or every component without gitops)".into(),
         "```".into(),
     ]);
-    if let Some(gitops) = &lab.gitops {
+    if let Some(gitops) = lab.gitops() {
         lines.extend([
             String::new(),
             format!("Flux: commit the contents of `flux/` at the root of {} (branch", gitops.url.value),
@@ -180,7 +185,7 @@ fn provisioning(lab: &Lab, out: &mut String) {
             ),
         ]);
     }
-    if let Some(range) = &lab.network.dhcp {
+    if let Some(range) = &lab.network().dhcp {
         lines.extend([
             String::new(),
             format!("**DHCP:** this lab's dnsmasq serves leases from {} on the LAN. If your router", range.value),
@@ -195,10 +200,10 @@ fn provisioning(lab: &Lab, out: &mut String) {
 }
 
 /// What `/etc/hlc/converge` does on each kind of run, with this lab's first control plane.
-fn converge(lab: &Lab, out: &mut String) {
+fn converge(lab: &LabReader, out: &mut String) {
     let (host, port) = lab.control_plane_endpoint();
-    let first = lab.control_planes().next().map_or("", |n| n.name.value.as_str());
-    let version = lab.cluster.kubernetes.value;
+    let first = lab.init_node().unwrap_or_default();
+    let version = lab.cluster().kubernetes.value;
     let lines = [
         "## What a node does with its seed".to_string(),
         String::new(),

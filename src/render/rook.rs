@@ -5,58 +5,68 @@ use serde_json::{json, Value};
 
 use super::charts::{CEPH_IMAGE, ROOK_CEPH};
 use super::components::{metadata, Component, Namespace, Release};
-use crate::model::{Ceph, CephPool, Lab};
+use crate::model::SourceId;
+use crate::model::{Ceph, CephPool};
+use crate::plan::reads::LabReader;
+use crate::plan::Need;
 
 pub const NAMESPACE: &str = "rook-ceph";
 
-/// Monitors: as declared, else min(3, Ceph hosts) made odd.
-pub fn mon_count(lab: &Lab, ceph: &Ceph) -> u32 {
-    let hosts = lab.nodes.iter().filter(|n| n.ceph_disks().next().is_some()).count() as u32;
-    ceph.mons.as_ref().map_or_else(
-        || {
-            let n = hosts.clamp(1, 3);
-            if n % 2 == 0 {
-                n - 1
-            } else {
-                n
-            }
-        },
-        |m| m.value,
-    )
+pub fn components(lab: &LabReader) -> Vec<Component> {
+    let Some(ceph) = lab.ceph() else { return vec![] };
+    vec![operator(lab), cluster(lab, ceph), pools(ceph)]
 }
 
-pub fn components(lab: &Lab) -> Vec<Component> {
-    let Some(ceph) = &lab.storage.ceph else { return vec![] };
-    let mut operator = Component::new("rook-operator", &["storage.ceph"]);
+/// One of the components, described alone (what a step of that layer reads).
+pub fn component(lab: &LabReader, layer: &str) -> Option<Component> {
+    let ceph = lab.ceph()?;
+    match layer {
+        "rook-operator" => Some(operator(lab)),
+        "ceph-cluster" => Some(cluster(lab, ceph)),
+        "ceph-pools" => Some(pools(ceph)),
+        _ => None,
+    }
+}
+
+/// The Rook operator: its namespace and Helm release.
+fn operator(lab: &LabReader) -> Component {
+    let mut operator = Component::new("rook-operator", &[SourceId::Ceph]);
     operator.depends_on = vec!["cni"];
     operator.namespace = Some(Namespace { name: NAMESPACE.into(), privileged: true });
-    let replicas = lab.nodes.len().min(2);
+    let replicas = lab.nodes().count().min(2);
     let values = json!({
         "crds": {"enabled": true},
         "csi": {"enableRbdDriver": true, "enableCephfsDriver": true, "provisionerReplicas": replicas},
         "monitoring": {"enabled": false},
     });
     operator.release = Some(Release { name: "rook-ceph", chart: ROOK_CEPH, namespace: NAMESPACE.into(), values });
+    operator
+}
 
-    let mut sources: Vec<String> = vec!["storage.ceph".into()];
-    sources.extend(lab.nodes.iter().filter(|n| n.ceph_disks().next().is_some()).map(super::node_files::node_source));
+/// The CephCluster: its hosts are the nodes with Ceph disks, so it reads every node's disks.
+fn cluster(lab: &LabReader, ceph: &Ceph) -> Component {
+    let mut sources: Vec<Need> = vec![SourceId::Ceph.into()];
+    sources.extend(lab.nodes().map(|n| super::node_files::node_source(&n)));
     let mut cluster = Component::new("ceph-cluster", &[]);
     cluster.sources = sources;
     cluster.depends_on = vec!["rook-operator"];
     cluster.manifests = vec![ceph_cluster(lab, ceph)];
+    cluster
+}
 
-    let mut pools = Component::new("ceph-pools", &["storage.ceph"]);
+/// Block pools, filesystems and object stores.
+fn pools(ceph: &Ceph) -> Component {
+    let mut pools = Component::new("ceph-pools", &[SourceId::Ceph]);
     pools.depends_on = vec!["ceph-cluster"];
     pools.manifests = ceph.block_pools.iter().map(block_pool).collect();
     pools.manifests.extend(ceph.filesystems.iter().map(filesystem));
     pools.manifests.extend(ceph.object_stores.iter().map(object_store));
-    vec![operator, cluster, pools]
+    pools
 }
 
-fn ceph_cluster(lab: &Lab, ceph: &Ceph) -> Value {
+fn ceph_cluster(lab: &LabReader, ceph: &Ceph) -> Value {
     let hosts: Vec<Value> = lab
-        .nodes
-        .iter()
+        .nodes()
         .filter(|n| n.ceph_disks().next().is_some())
         .map(|node| {
             let devices: Vec<Value> = node.ceph_disks().map(|d| json!({"name": d.path.value})).collect();
@@ -80,7 +90,7 @@ fn ceph_cluster(lab: &Lab, ceph: &Ceph) -> Value {
         "spec": {
             "cephVersion": {"image": CEPH_IMAGE, "allowUnsupported": false},
             "dataDirHostPath": "/var/lib/rook",
-            "mon": {"count": mon_count(lab, ceph), "allowMultiplePerNode": false},
+            "mon": {"count": lab.ceph_mons().expect("Ceph is configured"), "allowMultiplePerNode": false},
             "mgr": {"count": if single { 1 } else { 2 }, "allowMultiplePerNode": false},
             "dashboard": {"enabled": true, "ssl": true},
             // Rook sets osd_memory_target from the OSD memory limit.

@@ -5,29 +5,31 @@ use serde_json::{json, Value};
 
 use super::components::{metadata, Component};
 use super::rook::NAMESPACE;
-use crate::model::{CephPool, Lab, NfsServer};
+use crate::model::SourceId;
+use crate::model::{CephPool, NfsServer};
+use crate::plan::reads::LabReader;
+use crate::plan::Need;
 
 const DEFAULT_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-class";
 
-pub fn component(lab: &Lab) -> Option<Component> {
+pub fn component(lab: &LabReader) -> Option<Component> {
     let mut classes = Vec::new();
     let mut depends_on = Vec::new();
-    let mut sources = vec!["storage".to_string()];
-    if let Some(ceph) = &lab.storage.ceph {
+    let mut sources: Vec<Need> = vec![SourceId::Storage.into()];
+    if let Some(ceph) = lab.ceph() {
         depends_on.push("ceph-pools");
-        sources.push("storage.ceph".into());
+        sources.push(SourceId::Ceph.into());
         classes.extend(ceph.block_pools.iter().filter_map(rbd));
         classes.extend(ceph.filesystems.iter().filter_map(cephfs));
         classes.extend(ceph.object_stores.iter().filter_map(bucket));
     }
-    if !lab.storage.nfs.is_empty() {
+    if !lab.nfs().is_empty() {
         depends_on.push("nfs-csi");
-        for share in &lab.storage.nfs {
-            sources.push(format!("storage.nfs \"{}\"", share.name.value));
+        for share in lab.nfs() {
+            sources.push(SourceId::Nfs(share.name.value.clone()).into());
             if let NfsServer::Node(node) = &share.server.value {
-                sources.push(crate::pki::spec::node_source(node));
-                let node = lab.nodes.iter().find(|n| &n.name.value == node).expect("checked");
-                sources.extend(crate::pki::spec::address_sources(node));
+                sources.push(SourceId::node(node).into());
+                sources.extend(super::node_files::addresses(&lab.node(node)));
             }
             classes.push(nfs(lab, share));
         }
@@ -98,12 +100,10 @@ fn bucket(pool: &CephPool) -> Option<Value> {
     ))
 }
 
-fn nfs(lab: &Lab, share: &crate::model::Nfs) -> Value {
+fn nfs(lab: &LabReader, share: &crate::model::Nfs) -> Value {
     let server = match &share.server.value {
         NfsServer::Address(ip) => ip.to_string(),
-        NfsServer::Node(name) => {
-            lab.nodes.iter().find(|n| &n.name.value == name).map(|n| n.ip().to_string()).unwrap_or_default()
-        }
+        NfsServer::Node(name) => lab.node(name).ip().to_string(),
     };
     let mut class = storage_class(
         &share.storage_class,

@@ -8,7 +8,9 @@ use std::fmt::Write;
 use serde_yaml::{Mapping, Value};
 
 use super::node_files::{interfaces, node_and_addresses, register, NodeFile};
-use crate::model::{Lab, Node, VipProvider};
+use crate::model::SourceId;
+use crate::model::VipProvider;
+use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::{PlanBuilder, Product};
 
 pub const KUBE_VIP_IMAGE: &str = "ghcr.io/kube-vip/kube-vip:v0.9.2";
@@ -17,8 +19,8 @@ pub const KEEPALIVED: &str = "/etc/keepalived/keepalived.conf";
 pub const CHECK_APISERVER: &str = "/etc/keepalived/check_apiserver.sh";
 pub const HAPROXY: &str = "/etc/haproxy/haproxy.cfg";
 
-pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
-    let Some(vip) = lab.network.vip.as_ref().filter(|_| node.is_control_plane()) else { return vec![] };
+pub fn files_for(lab: &LabReader, node: &NodeRef) -> Vec<NodeFile> {
+    let Some(vip) = lab.network().vip.as_ref().filter(|_| node.is_control_plane()) else { return vec![] };
     match vip.via {
         VipProvider::KubeVip => vec![NodeFile::own(node, KUBE_VIP, 0o644, false)],
         VipProvider::Keepalived => vec![
@@ -29,18 +31,22 @@ pub fn files_for(lab: &Lab, node: &Node) -> Vec<NodeFile> {
     }
 }
 
-pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
-    for node in &lab.nodes {
+pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
+    for node in lab.nodes() {
+        let node = &node;
         for file in files_for(lab, node) {
             // kube-vip and keepalived use this node's interface and its rank among the control
             // planes; haproxy every control plane's name and address.
-            let mut needs = vec!["network".to_string()];
+            let mut needs = vec![SourceId::Network.into()];
             match file.target.as_str() {
-                HAPROXY => needs.extend(lab.control_planes().flat_map(node_and_addresses)),
+                HAPROXY => {
+                    needs.push(super::node_files::TOPOLOGY.into());
+                    needs.extend(lab.control_planes().flat_map(|n| node_and_addresses(&n)));
+                }
                 CHECK_APISERVER => {}
                 _ => {
                     needs.extend(interfaces(node));
-                    needs.push(super::node_files::TOPOLOGY.to_string());
+                    needs.push(super::node_files::TOPOLOGY.into());
                 }
             }
             let (name, target) = (node.name.value.clone(), file.target.clone());
@@ -49,8 +55,8 @@ pub fn register_all(lab: &Lab, plan: &mut PlanBuilder<'static>) {
                 &file,
                 needs,
                 Box::new(move |context, inputs| {
-                    let lab = context.lab;
-                    let node = lab.nodes.iter().find(|n| n.name.value == name).expect("node exists");
+                    let lab = &context.lab;
+                    let node = &lab.node(&name);
                     let header = format!("# {}\n", inputs.provenance());
                     let body = match target.as_str() {
                         KUBE_VIP => {
@@ -79,15 +85,15 @@ fn env(name: &str, value: &str) -> Value {
 /// kube-vip's static pod, in its steady state: admin.conf. During `kubeadm init` admin.conf has
 /// no permissions yet (kubeadm ≥ 1.29), so converge points the first control plane's copy at
 /// super-admin.conf for exactly the duration of `kubeadm init`.
-fn kube_vip(lab: &Lab, node: &Node) -> Value {
-    let vip = lab.network.vip.as_ref().expect("kube-vip needs a VIP");
+fn kube_vip(lab: &LabReader, node: &NodeRef) -> Value {
+    let vip = lab.network().vip.as_ref().expect("kube-vip needs a VIP");
     let kubeconfig = "/etc/kubernetes/admin.conf";
     let port = vip.port.to_string();
     let address = vip.address.value.to_string();
     let settings = [
         ("vip_arp", "true"),
         ("port", port.as_str()),
-        ("vip_interface", node.primary_nic().name.value.as_str()),
+        ("vip_interface", node.interface_name()),
         ("vip_subnet", "32"),
         ("dns_mode", "first"),
         ("cp_enable", "true"),
@@ -142,8 +148,8 @@ spec:
 /// keepalived's check, as in the kubeadm HA guide: an apiserver's `/healthz` through this node's
 /// haproxy on the endpoint port, so the VIP leaves a node whose haproxy is dead (or sees no
 /// healthy apiserver), not only one whose own apiserver is.
-fn check_script(lab: &Lab) -> String {
-    let port = lab.network.vip.as_ref().expect("keepalived needs a VIP").port;
+fn check_script(lab: &LabReader) -> String {
+    let port = lab.network().vip.as_ref().expect("keepalived needs a VIP").port;
     format!(
         "# keepalived lowers this node's priority while haproxy on the endpoint port does not answer\n\
          # with a healthy apiserver.\n\
@@ -151,8 +157,8 @@ fn check_script(lab: &Lab) -> String {
     )
 }
 
-fn keepalived(lab: &Lab, node: &Node) -> String {
-    let vip = lab.network.vip.as_ref().expect("keepalived needs a VIP");
+fn keepalived(lab: &LabReader, node: &NodeRef) -> String {
+    let vip = lab.network().vip.as_ref().expect("keepalived needs a VIP");
     let rank = lab.control_planes().position(|cp| cp.name.value == node.name.value).unwrap_or(0);
     let router_id = vip.address.value.octets()[3];
     let mut out = String::new();
@@ -165,16 +171,16 @@ fn keepalived(lab: &Lab, node: &Node) -> String {
     writeln!(out, "vrrp_script check_apiserver {{\n    script \"{CHECK_APISERVER}\"\n    interval 3\n    weight -2\n    fall 10\n    rise 2\n}}").unwrap();
     writeln!(out, "vrrp_instance control_plane {{").unwrap();
     writeln!(out, "    state {}", if rank == 0 { "MASTER" } else { "BACKUP" }).unwrap();
-    writeln!(out, "    interface {}", node.primary_nic().name.value).unwrap();
+    writeln!(out, "    interface {}", node.interface_name()).unwrap();
     writeln!(out, "    virtual_router_id {router_id}\n    priority {}\n    advert_int 1", 101 - rank.min(100)).unwrap();
-    writeln!(out, "    virtual_ipaddress {{\n        {}/{}\n    }}", vip.address.value, lab.network.lan.prefix_len())
+    writeln!(out, "    virtual_ipaddress {{\n        {}/{}\n    }}", vip.address.value, lab.network().lan.prefix_len())
         .unwrap();
     writeln!(out, "    track_script {{\n        check_apiserver\n    }}\n}}").unwrap();
     out
 }
 
-fn haproxy(lab: &Lab) -> String {
-    let vip = lab.network.vip.as_ref().expect("haproxy needs a VIP");
+fn haproxy(lab: &LabReader) -> String {
+    let vip = lab.network().vip.as_ref().expect("haproxy needs a VIP");
     let mut out = String::from(
         "global\n    log stdout format raw local0\n    daemon\n\ndefaults\n    mode tcp\n    log global\n    option tcplog\n    option dontlognull\n    retries 1\n    timeout connect 5s\n    timeout client 35s\n    timeout server 35s\n    timeout check 10s\n\n",
     );
@@ -183,6 +189,7 @@ fn haproxy(lab: &Lab) -> String {
     // 200 (a listening but unhealthy apiserver is taken out, which a TCP check would miss).
     writeln!(out, "backend apiservers\n    option httpchk GET /healthz\n    http-check expect status 200\n    balance roundrobin\n    default-server inter 10s downinter 5s rise 2 fall 2").unwrap();
     for node in lab.control_planes() {
+        let node = &node;
         writeln!(out, "    server {} {}:6443 check check-ssl verify none", node.name.value, node.ip()).unwrap();
     }
     out

@@ -11,23 +11,24 @@
 //! the stand-in's exact quoted token `'0…'` is swapped back for the string, single-quoted, after.
 //! Everything else is serde_yaml's output byte for byte.
 
+use crate::plan::RenderError;
 use serde::Serialize;
 use serde_yaml::{Mapping, Value};
 
 /// `# <provenance>` followed by `value` as YAML.
-pub fn document(provenance: &str, value: &impl Serialize) -> Result<Vec<u8>, String> {
+pub fn document(provenance: &str, value: &impl Serialize) -> Result<Vec<u8>, RenderError> {
     let body = to_string(value)?;
     Ok(format!("# {provenance}\n{body}").into_bytes())
 }
 
 /// A `#cloud-config` document: the marker line cloud-init needs first, then the header comment.
-pub fn cloud_config(provenance: &str, value: &impl Serialize) -> Result<Vec<u8>, String> {
+pub fn cloud_config(provenance: &str, value: &impl Serialize) -> Result<Vec<u8>, RenderError> {
     let body = to_string(value)?;
     Ok(format!("#cloud-config\n# {provenance}\n{body}").into_bytes())
 }
 
 /// Several YAML documents in one file, separated by `---`.
-pub fn documents(provenance: &str, values: &[Value]) -> Result<Vec<u8>, String> {
+pub fn documents(provenance: &str, values: &[Value]) -> Result<Vec<u8>, RenderError> {
     let mut out = format!("# {provenance}\n");
     for (index, value) in values.iter().enumerate() {
         if index > 0 {
@@ -39,16 +40,16 @@ pub fn documents(provenance: &str, values: &[Value]) -> Result<Vec<u8>, String> 
 }
 
 /// `value` as YAML that YAML 1.1 and 1.2 readers load alike: every string stays a string.
-fn to_string(value: &impl Serialize) -> Result<String, String> {
-    let mut value = serde_yaml::to_value(value).map_err(|e| e.to_string())?;
+fn to_string(value: &impl Serialize) -> Result<String, RenderError> {
+    let mut value = serde_yaml::to_value(value)?;
     let mut risky = Vec::new();
     let prefix = stand_in_prefix(&value);
     swap_risky(&mut value, &prefix, &mut risky);
-    let mut text = serde_yaml::to_string(&value).map_err(|e| e.to_string())?;
+    let mut text = serde_yaml::to_string(&value)?;
     for (index, original) in risky.iter().enumerate() {
         let token = format!("'{}'", stand_in(&prefix, index));
         if text.matches(&token).count() != 1 {
-            return Err(format!("YAML emitter: the stand-in for {original:?} was not emitted as {token}"));
+            return Err(RenderError::YamlEmitter(format!("the stand-in for {original:?} was not emitted as {token}")));
         }
         text = text.replacen(&token, &format!("'{}'", original.replace('\'', "''")), 1);
     }

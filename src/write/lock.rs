@@ -21,13 +21,21 @@ pub struct Lock {
     pub files: Vec<LockEntry>,
     /// The cluster's CA fingerprints (see `identity`); a later build refuses to replace them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub identity: Vec<crate::identity::CaFingerprint>,
+    pub identity: Vec<CaFingerprint>,
     /// What each node's seed was built from: the baseline `hlc diff` plans day-2 changes against.
     #[serde(default, rename = "node", skip_serializing_if = "Vec::is_empty")]
     pub nodes: Vec<crate::lifecycle::NodeRecord>,
     /// Every certificate the tree ships, with its expiry (the certificates in use on the nodes).
     #[serde(default, rename = "certificate", skip_serializing_if = "Vec::is_empty")]
     pub certificates: Vec<crate::lifecycle::CertificateRecord>,
+}
+
+/// One CA's fingerprint, as recorded in `hlc.lock` (`identity` compares them with the state).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaFingerprint {
+    pub name: String,
+    pub path: String,
+    pub sha256: String,
 }
 
 pub const LOCK_FILE: &str = "hlc.lock";
