@@ -73,19 +73,18 @@ pub fn finish_lock(lab: &Lab, source: &Source, tree: &mut Tree) -> Lock {
     lock
 }
 
-/// Renders the tree and adds the change plan against `previous` (the tree at `out`, if any) as
-/// `PLAN.md`.
+/// Renders the tree and adds the change plan against `previous` (the lock of the tree at `out`,
+/// if any) as `PLAN.md`.
 pub fn render_tree_planned(
     lab: &Lab,
     source: &Source,
     state: &StateDir,
     clock: Clock,
-    out: &Path,
+    (out, previous): (&Path, Option<&Lock>),
 ) -> Result<(Tree, Lock, crate::lifecycle::ChangePlan), BuildError> {
     use crate::lifecycle::report::{attach, PLAN_FILE};
     let (mut tree, lock) = render_tree(lab, source, state, clock)?;
-    let previous = crate::write::current_lock(out);
-    let previous_plan = previous.as_ref().and_then(|lock| crate::write::current_file(out, lock, PLAN_FILE));
+    let previous_plan = previous.and_then(|lock| crate::write::current_file(out, lock, PLAN_FILE));
     let reader = crate::plan::reads::LabReader::new(lab);
     let delivered = reader
         .nodes()
@@ -94,8 +93,9 @@ pub fn render_tree_planned(
             (node.name().to_string(), files.into_iter().map(|f| (f.step, f.target)).collect())
         })
         .collect();
-    let plan = attach(&mut tree, &lock, previous.as_ref(), previous_plan, &delivered);
-    let lock = finish_lock(lab, source, &mut tree);
+    let plan = attach(&mut tree, &lock, previous, previous_plan, &delivered);
+    let file = &tree[PLAN_FILE];
+    let lock = lock.with_file(crate::write::lock::LockEntry::new(PLAN_FILE, &file.bytes, file.mode, file.secret));
     Ok((tree, lock, plan))
 }
 

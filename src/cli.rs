@@ -164,22 +164,11 @@ pub fn run(cli: Cli) -> Outcome {
 }
 
 fn check(file: &Path, out: Option<&Path>, format: MessageFormat, deny_warnings: bool) -> Outcome {
-    let (source, checked) = match front_end(file, format, deny_warnings) {
-        Ok(result) => result,
-        Err(outcome) => return outcome,
-    };
-    let lab = checked.lab.expect("no errors means a model");
     let out = out.map_or_else(|| crate::build::default_out(file), Path::to_path_buf);
     let previous = crate::write::current_lock(&out);
-    let diagnostics = crate::commands::against_previous_build(&lab, previous.as_ref());
-    report(&diagnostics, &source, format);
-    let fails = |d: &crate::diagnostic::Diagnostic| {
-        d.severity == miette::Severity::Error || (deny_warnings && d.severity == miette::Severity::Warning)
-    };
-    if diagnostics.iter().any(fails) {
-        Outcome::Diagnostics
-    } else {
-        Outcome::Ok
+    match front_end(file, format, deny_warnings, previous.as_ref()) {
+        Ok(_) => Outcome::Ok,
+        Err(outcome) => outcome,
     }
 }
 

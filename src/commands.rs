@@ -28,16 +28,11 @@ fn render(
     read_only: bool,
     new_pki: bool,
 ) -> Result<Rendered, Outcome> {
-    let (source, checked) = crate::report::front_end(file, format, false)?;
-    let lab = checked.lab.expect("no errors means a model");
     let previous = current_lock(out);
-    let against_previous = against_previous_build(&lab, previous.as_ref());
-    crate::report::report(&against_previous, &source, format);
-    if against_previous.iter().any(|d| d.severity == miette::Severity::Error) {
-        return Err(Outcome::Diagnostics);
-    }
+    let (source, checked) = crate::report::front_end(file, format, false, previous.as_ref())?;
+    let lab = checked.lab.expect("no errors means a model");
     if !new_pki {
-        let mismatches = crate::identity::check(current_lock(out).as_ref(), state, lab.cluster.span);
+        let mismatches = crate::identity::check(previous.as_ref(), state, lab.cluster.span);
         if !mismatches.is_empty() {
             crate::report::report(&mismatches, &source, format);
             return Err(Outcome::Diagnostics);
@@ -46,7 +41,8 @@ fn render(
     let state =
         if read_only { StateDir::open_read_only(state) } else { open_state(state).map_err(environment_error)? };
     let clock = Clock::from_env();
-    let (tree, lock, plan) = render_tree_planned(&lab, &source, &state, clock, out).map_err(build_error)?;
+    let (tree, lock, plan) =
+        render_tree_planned(&lab, &source, &state, clock, (out, previous.as_ref())).map_err(build_error)?;
     let expiring = crate::lifecycle::checks::expiring(&lab, previous.as_ref(), &lock, clock.now.unix_timestamp());
     crate::report::report(&expiring, &source, format);
     Ok(Rendered { source, lab, tree, lock, plan })
@@ -59,15 +55,6 @@ struct Rendered {
     tree: Tree,
     lock: Lock,
     plan: crate::lifecycle::ChangePlan,
-}
-
-/// The checks that judge this document against the previous build's lock (day 2): version
-/// skips and downgrades (errors), control planes leaving at once (a warning).
-pub fn against_previous_build(lab: &Lab, previous: Option<&Lock>) -> Vec<crate::diagnostic::Diagnostic> {
-    let mut diagnostics = crate::lifecycle::checks::version_change(lab, previous);
-    diagnostics.extend(crate::lifecycle::checks::cluster_rebuild(lab, previous));
-    diagnostics.extend(crate::lifecycle::checks::quorum(lab, previous));
-    diagnostics
 }
 
 fn build_error(error: BuildError) -> Outcome {
@@ -193,7 +180,7 @@ fn warn_if_state_not_ignored(state: &Path, source: &Source, cluster: crate::diag
 }
 
 pub fn graph(file: &Path, format: GraphFormat, focus: Option<&str>, message_format: MessageFormat) -> Outcome {
-    let (_, checked) = match front_end(file, message_format, false) {
+    let (_, checked) = match front_end(file, message_format, false, None) {
         Ok(result) => result,
         Err(outcome) => return outcome,
     };
@@ -229,7 +216,7 @@ pub fn graph(file: &Path, format: GraphFormat, focus: Option<&str>, message_form
 }
 
 pub fn explain(file: &Path, path: &str, format: MessageFormat) -> Outcome {
-    let (source, checked) = match front_end(file, format, false) {
+    let (source, checked) = match front_end(file, format, false, None) {
         Ok(result) => result,
         Err(outcome) => return outcome,
     };

@@ -18,6 +18,12 @@ impl Checked {
 
 /// Parses, lowers and checks `source`. Diagnostics come in source order.
 pub fn check_source(source: &Source) -> Checked {
+    check_source_against(source, None)
+}
+
+/// `check_source`, and with the previous build's lock also the day-2 checks that judge the
+/// document against it (`hlc::lifecycle::*`), all in one sorted list.
+pub fn check_source_against(source: &Source, previous: Option<&crate::write::lock::Lock>) -> Checked {
     let document = match crate::parse::parse(source) {
         Ok(document) => document,
         Err(diagnostics) => return Checked { lab: None, diagnostics },
@@ -25,6 +31,7 @@ pub fn check_source(source: &Source) -> Checked {
     let (lab, mut diagnostics) = crate::lower::lower(&document);
     if let Some(lab) = &lab {
         diagnostics.extend(crate::check::check(lab));
+        diagnostics.extend(crate::lifecycle::checks::against_previous_build(lab, previous));
     }
     diagnostics.sort_by_key(|d| (d.primary.span.offset(), d.code, d.message.clone()));
     let lab = lab.filter(|_| !diagnostics.iter().any(Diagnostic::is_error));

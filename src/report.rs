@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use clap::ValueEnum;
 
 use crate::diagnostic::{render_human, render_json, Diagnostic};
-use crate::frontend::{check_source, Checked};
+use crate::frontend::Checked;
 use crate::source::Source;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -53,10 +53,16 @@ pub fn load(file: &Path) -> Result<Source, Outcome> {
     Source::load(file).map_err(environment_error)
 }
 
-/// Runs the front end and prints its diagnostics; the model when the build may go on.
-pub fn front_end(file: &Path, format: MessageFormat, deny_warnings: bool) -> Result<(Source, Checked), Outcome> {
+/// Runs the front end (with `previous`, the previous build's lock, also the day-2 checks against
+/// it) and prints its diagnostics together; the model when the build may go on.
+pub fn front_end(
+    file: &Path,
+    format: MessageFormat,
+    deny_warnings: bool,
+    previous: Option<&crate::write::lock::Lock>,
+) -> Result<(Source, Checked), Outcome> {
     let source = load(file)?;
-    let checked = check_source(&source);
+    let checked = crate::frontend::check_source_against(&source, previous);
     report(&checked.diagnostics, &source, format);
     let warnings_fail = deny_warnings && checked.diagnostics.iter().any(|d| d.severity == miette::Severity::Warning);
     if checked.has_errors() || warnings_fail {

@@ -470,7 +470,7 @@ fn an_upgrade_on_a_worker_waits_for_every_control_plane_and_drains_with_its_own_
     assert!(calls.iter().any(|c| c.ends_with("/etc/hlc/drain.conf uncordon node4")), "{calls:#?}");
     assert!(fake
         .file("etc/hlc/drain.conf")
-        .is_some_and(|c| c.contains("hlc:node-drainer:node4") || c.contains("client-certificate-data")));
+        .is_some_and(|c| c.contains("name: hlc:node-drainer:node4") && c.contains("client-certificate-data")));
     assert!(fake.file("var/lib/hlc/upgrading").is_none());
 
     // An uncordon the API refuses (kubectl still exits 0) is noticed: the upgrade stays pending.

@@ -17,6 +17,16 @@ pub fn previous_version(old: &Lock) -> Option<KubeVersion> {
     old.nodes.iter().filter_map(|n| KubeVersion::parse(&n.kubernetes).ok()).max_by_key(|v| (v.minor, v.patch))
 }
 
+/// Every check that judges the document against the previous build's lock (none without one):
+/// version skips and downgrades, the only control plane moving (errors), control planes leaving
+/// at once (a warning).
+pub fn against_previous_build(lab: &Lab, previous: Option<&Lock>) -> Vec<Diagnostic> {
+    let mut diagnostics = version_change(lab, previous);
+    diagnostics.extend(cluster_rebuild(lab, previous));
+    diagnostics.extend(quorum(lab, previous));
+    diagnostics
+}
+
 /// `hlc::lifecycle::version-skip` and `hlc::lifecycle::downgrade`, on the `kubernetes` line.
 pub fn version_change(lab: &Lab, old: Option<&Lock>) -> Vec<Diagnostic> {
     let Some(before) = old.and_then(previous_version) else { return Vec::new() };

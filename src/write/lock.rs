@@ -74,6 +74,19 @@ impl Lock {
         }
     }
 
+    /// This lock with one more file (kept in path order), the root digest over all of them.
+    pub fn with_file(self, entry: LockEntry) -> Lock {
+        let mut files = self.files;
+        let at = files.partition_point(|e| e.path < entry.path);
+        files.insert(at, entry);
+        Lock {
+            identity: self.identity,
+            nodes: self.nodes,
+            certificates: self.certificates,
+            ..Lock::new(self.input, files)
+        }
+    }
+
     pub fn to_text(&self) -> String {
         let body = toml::to_string(self).expect("locks serialize");
         format!("# hlc.lock: every file hlc build wrote here, with its blake3 digest. Do not edit.\n{body}")
