@@ -44,8 +44,9 @@ fn parse(bencher: divan::Bencher, nodes: usize) {
 
 #[divan::bench(args = SIZES)]
 fn lower(bencher: divan::Bencher, nodes: usize) {
-    let document = hlc::parse::parse(&source(nodes)).unwrap();
-    bencher.bench(|| hlc::lower::lower(&document));
+    let source = source(nodes);
+    let document = hlc::parse::parse(&source).unwrap();
+    bencher.bench(|| hlc::lower::lower(&document, &source));
 }
 
 #[divan::bench(args = SIZES)]

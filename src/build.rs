@@ -67,7 +67,7 @@ pub fn render_tree_with(
 /// The lock of a finished tree: its files (with `.gitignore` added), the CA fingerprints, and
 /// the baseline a later build plans against (nodes, certificates).
 pub fn finish_lock(lab: &Lab, source: &Source, tree: &mut Tree) -> Lock {
-    let mut lock = finish_tree(tree, blake3::hash(source.text.as_bytes()).to_hex().to_string());
+    let mut lock = finish_tree(tree, source.digest());
     lock.nodes = crate::lifecycle::baseline::node_records(lab, &lock);
     lock.certificates = crate::lifecycle::baseline::certificate_records(tree);
     lock

@@ -91,6 +91,13 @@ codes! {
     IssuerNotHttps = "hlc::auth::issuer", Error, "the OIDC issuer is not an https:// URL";
     GrantSubject = "hlc::auth::grant-subject", Error, "a `grant` needs exactly one of `user=` or `group=`";
     GrantNeedsOidc = "hlc::auth::grant-needs-oidc", Error, "`grant` subjects are OIDC identities but there is no `oidc`";
+    InputFile = "hlc::input::file", Error, "a file or directory the document names (a values file, a layer) cannot be read or does not hold what it must";
+    UnknownRelease = "hlc::release::unknown", Error, "`release` names a Helm release this lab does not deploy";
+    ValuesConflict = "hlc::release::conflict", Error, "a values file contradicts a value hlc derives from the lab (addresses, CIDRs, the endpoint, pools)";
+    UnknownLayer = "hlc::gitops::unknown-layer", Error, "a layer's `after=` names no layer of the Flux tree";
+    LayerClash = "hlc::gitops::layer-clash", Error, "a user layer has the name of a layer hlc writes";
+    LayerCycle = "hlc::gitops::layer-cycle", Error, "user layers wait for each other in a cycle";
+    UnusedMirror = "hlc::packages::unused-mirror", Warning, "a package mirror for a repository the nodes do not use";
     StateIdentity = "hlc::state::identity", Error, "the state directory is missing, empty or holds other CAs than the tree it would replace (build and diff only)";
     StateNotIgnored = "hlc::state::not-ignored", Warning, "the state directory sits in a git work tree and is not ignored (build only)";
     VersionSkip = "hlc::lifecycle::version-skip", Error, "`kubernetes` is raised by more than one minor over the previous build's (hlc.lock)";

@@ -28,9 +28,13 @@ pub fn check_source_against(source: &Source, previous: Option<&crate::write::loc
         Ok(document) => document,
         Err(diagnostics) => return Checked { lab: None, diagnostics },
     };
-    let (lab, mut diagnostics) = crate::lower::lower(&document);
+    let (lab, mut diagnostics) = crate::lower::lower(&document, source);
     if let Some(lab) = &lab {
         diagnostics.extend(crate::check::check(lab));
+        if !diagnostics.iter().any(Diagnostic::is_error) {
+            // The add-ons as the renderers describe them are only defined for a lab that passed.
+            diagnostics.extend(crate::check::customisation::after_other_checks(lab));
+        }
         diagnostics.extend(crate::lifecycle::checks::against_previous_build(lab, previous));
     }
     diagnostics.sort_by_key(|d| (d.primary.span.offset(), d.code, d.message.clone()));

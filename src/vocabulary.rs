@@ -477,6 +477,47 @@ const REGISTRY: NodeSpec = NodeSpec {
     ..NodeSpec::EMPTY
 };
 
+/// The package repositories a `package-mirror` can stand in for.
+pub const PACKAGE_REPOSITORY_CHOICES: &[&str] = &["os", "kubernetes", "containerd"];
+
+const PACKAGE_MIRROR: NodeSpec = NodeSpec {
+    name: "package-mirror",
+    doc: "An apt mirror or caching proxy that nodes install packages from instead of the upstream repository.",
+    args: &[arg(
+        "repository",
+        Kind::Choice(PACKAGE_REPOSITORY_CHOICES),
+        "os (the distribution's archive), kubernetes (pkgs.k8s.io) or containerd (download.docker.com)",
+    )],
+    props: &[
+        required(
+            "url",
+            Kind::Url,
+            "what replaces the upstream's scheme and host, the path kept: http://archive.ubuntu.com, ports.ubuntu.com, security.ubuntu.com (os, Ubuntu), http://deb.debian.org, security.debian.org (os, Debian), https://pkgs.k8s.io (kubernetes), https://download.docker.com (containerd)",
+        ),
+        only_for(
+            prop("key", Kind::Url, Some("the same path on the mirror"), "URL of the repository's signing key"),
+            &["kubernetes", "containerd"],
+        ),
+    ],
+    ..NodeSpec::EMPTY
+};
+
+const RELEASE: NodeSpec = NodeSpec {
+    name: "release",
+    doc: "Changes to one Helm release hlc deploys: its chart version, extra values.",
+    args: &[arg("name", Kind::String, "the release (= chart) name, e.g. cilium")],
+    props: &[
+        prop("version", Kind::String, Some("hlc's pin (src/pins.toml)"), "chart version"),
+        prop(
+            "values",
+            Kind::String,
+            None,
+            "a YAML values file beside homelab.kdl, deep-merged over hlc's values; hlc's values derived from the lab win, and one it contradicts is an error",
+        ),
+    ],
+    ..NodeSpec::EMPTY
+};
+
 const GITOPS: NodeSpec = NodeSpec {
     name: "gitops",
     doc: "Emit a Flux tree for a Git repository.",
@@ -486,6 +527,21 @@ const GITOPS: NodeSpec = NodeSpec {
         prop("branch", Kind::String, Some("main"), "branch"),
         prop("path", Kind::String, Some("clusters/<cluster>"), "path of the cluster in the repository"),
     ],
+    children: &[NodeSpec {
+        name: "layer",
+        doc: "A Flux layer of the user's own manifests: a directory beside homelab.kdl, copied into the tree.",
+        args: &[arg("name", Kind::DnsLabel, "the layer (Flux Kustomization) name")],
+        props: &[
+            prop("directory", Kind::String, Some("the layer's name"), "directory beside homelab.kdl"),
+            prop(
+                "after",
+                Kind::String,
+                Some("every layer hlc writes"),
+                "the layers it waits for, space-separated (\"\" for none)",
+            ),
+        ],
+        ..NodeSpec::EMPTY
+    }],
     max: Some(1),
     ..NodeSpec::EMPTY
 };
@@ -507,6 +563,8 @@ pub const DOCUMENT: NodeSpec = NodeSpec {
         AUTH,
         ACCESS,
         REGISTRY,
+        PACKAGE_MIRROR,
+        RELEASE,
         GITOPS,
     ],
     ..NodeSpec::EMPTY

@@ -24,7 +24,7 @@ fn formatting_is_idempotent_and_keeps_text_and_meaning() {
     for path in files {
         let source = Source::load(&root().join(&path)).unwrap();
         let once = format(&source).unwrap_or_else(|e| panic!("{path}: {e:?}"));
-        let formatted = Source::from_text(path.clone(), once.clone());
+        let formatted = source.with_text(once.clone());
         assert_eq!(format(&formatted).unwrap(), once, "{path}: not idempotent");
         assert_eq!(layout_free(&once), layout_free(&source.text), "{path}: text other than layout changed");
         assert_eq!(codes(&formatted), codes(&source), "{path}: diagnostics changed");

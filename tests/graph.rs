@@ -261,8 +261,8 @@ type Finding = (String, Vec<String>, Vec<String>);
 
 /// Checks every source of the document at `input`; returns what the graph got wrong.
 fn check_document(input: &str, extra: Extra) -> Vec<Finding> {
-    let text = std::fs::read_to_string(root().join(input)).unwrap();
-    let source = Source::from_text("homelab.kdl", &text);
+    let source = Source::load(&root().join(input)).unwrap();
+    let text = source.text.to_string();
     let lab = check_source(&source).lab.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let state = open_state(&dir.path().join("state")).unwrap();

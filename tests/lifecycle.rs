@@ -61,7 +61,7 @@ fn texts(value: &Value) -> Vec<String> {
 
 /// hlc's pinned patch of a minor, from its own table.
 fn pinned(minor: u32) -> String {
-    let patch = hlc::model::version::PINNED_PATCHES.iter().find(|(m, _)| *m == minor).unwrap().1;
+    let patch = hlc::model::pins::pins().kubernetes_patch(minor).unwrap();
     format!("1.{minor}.{patch}")
 }
 

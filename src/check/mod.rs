@@ -4,6 +4,7 @@ mod access;
 mod addons;
 mod addresses;
 mod auth;
+pub mod customisation;
 mod names;
 mod shape;
 mod storage;
@@ -14,7 +15,16 @@ use crate::model::Lab;
 /// Runs every rule over `lab`.
 pub fn check(lab: &Lab) -> Vec<Diagnostic> {
     let rules: &[fn(&Lab, &mut Vec<Diagnostic>)] =
-        &[names::check, addresses::check, shape::check, addons::check, storage::check, auth::check, access::check];
+        &[
+        names::check,
+        addresses::check,
+        shape::check,
+        addons::check,
+        storage::check,
+        auth::check,
+        access::check,
+        customisation::check,
+    ];
     let mut diagnostics = Vec::new();
     for rule in rules {
         rule(lab, &mut diagnostics);

@@ -14,6 +14,13 @@ pub fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
     duplicates(Code::DuplicateName, "hardware profile", lab.hardware.iter().map(|h| &h.name), out);
     duplicates(Code::DuplicateName, "user", lab.users.iter().map(|u| &u.name), out);
     duplicates(Code::DuplicateName, "NFS share", lab.storage.nfs.iter().map(|n| &n.name), out);
+    duplicates(Code::DuplicateName, "release", lab.releases.iter().map(|r| &r.name), out);
+    let mirrors: Vec<Spanned<String>> =
+        lab.package_mirrors.iter().map(|m| m.repository.clone().map(|r| r.keyword().to_string())).collect();
+    duplicates(Code::DuplicateName, "package mirror", mirrors.iter(), out);
+    if let Some(gitops) = &lab.gitops {
+        duplicates(Code::DuplicateName, "layer", gitops.layers.iter().map(|l| &l.name), out);
+    }
     if let Some(lb) = &lab.load_balancer {
         duplicates(Code::DuplicateName, "pool", lb.pools.iter().map(|p| &p.name), out);
     }

@@ -90,5 +90,6 @@ pub fn lower_gitops(node: &KdlNode, cluster: &str) -> Option<GitOps> {
         branch: prop_text(node, "branch").map_or_else(|| "main".to_string(), |b| b.value),
         path: prop_text(node, "path")
             .map_or_else(|| format!("clusters/{cluster}"), |p| p.value.trim_matches('/').to_string()),
+        layers: Vec::new(),
     })
 }

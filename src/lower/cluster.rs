@@ -16,7 +16,7 @@ pub fn lower_cluster(node: &KdlNode) -> Option<Cluster> {
         Some(entry) => parsed(entry, KubeVersion::parse)?,
         None => Spanned::new(KubeVersion::newest(), node.name().span()),
     };
-    // A minor alone means hlc's pinned patch of it (one table: `version::PINNED_PATCHES`).
+    // A minor alone means hlc's pinned patch of it (one table: `src/pins.toml`).
     let kubernetes = Spanned::new(kubernetes.value.with_pinned_patch(), kubernetes.span);
     let os = child_arg(node, "os").and_then(|e| {
         choice(

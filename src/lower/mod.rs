@@ -1,9 +1,11 @@
 //! Stage 2: KDL document → typed `Lab`. `shape` reports everything malformed first; the
 //! per-section modules then read values and apply every default of the language, in one place.
+//! Files the document names (values files, layer directories) are read here, through `Source`.
 
 mod addons;
 mod auth;
 mod cluster;
+mod customisation;
 mod facts;
 mod nodes;
 mod read;
@@ -13,11 +15,12 @@ mod storage;
 use kdl::{KdlDocument, KdlNode};
 
 use crate::diagnostic::{Diagnostic, Span};
-use crate::model::{Lab, SourceId};
+use crate::model::{GitOps, Lab, SourceId};
+use crate::source::Source;
 use crate::vocabulary::DOCUMENT;
 
 /// Lowers a document. Returns the model only when nothing was wrong with the document's shape.
-pub fn lower(document: &KdlDocument) -> (Option<Lab>, Vec<Diagnostic>) {
+pub fn lower(document: &KdlDocument, source: &Source) -> (Option<Lab>, Vec<Diagnostic>) {
     let mut diagnostics = shape::validate(document, &DOCUMENT, None);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return (None, diagnostics);
@@ -28,9 +31,12 @@ pub fn lower(document: &KdlDocument) -> (Option<Lab>, Vec<Diagnostic>) {
     diagnostics.extend(node_diagnostics);
     let cni = addons::lower_cni(top("cni").next());
     let auth = top("auth").next().map(|node| auth::lower_auth(node, &mut diagnostics));
+    let releases = top("release").filter_map(|n| customisation::lower_release(n, source, &mut diagnostics)).collect();
+    let layers = top("gitops").next().map(|n| customisation::lower_layers(n, source, &mut diagnostics));
     let lab = (|| {
         let cluster = cluster::lower_cluster(top("cluster").next()?)?;
         let gitops = top("gitops").next().and_then(|node| auth::lower_gitops(node, &cluster.name));
+        let gitops = gitops.map(|gitops| GitOps { layers: layers.unwrap_or_default(), ..gitops });
         let nodes = nodes?;
         let storage = storage::lower_storage(top("storage").next());
         Some(Lab {
@@ -46,6 +52,8 @@ pub fn lower(document: &KdlDocument) -> (Option<Lab>, Vec<Diagnostic>) {
             users: auth::lower_users(top("access").next()),
             registries: top("registry").filter_map(auth::lower_registry).collect(),
             gitops,
+            package_mirrors: top("package-mirror").filter_map(customisation::lower_package_mirror).collect(),
+            releases,
             hardware,
             nodes,
             sources: sources(document),
@@ -83,6 +91,12 @@ fn sources(document: &KdlDocument) -> Vec<(SourceId, Option<Span>)> {
             }
             "hardware" => SourceId::Hardware(first.to_string()),
             "registry" => SourceId::Registry(first.to_string()),
+            "release" => SourceId::Release(first.to_string()),
+            "package-mirror" => SourceId::PackageMirror(first.to_string()),
+            "gitops" => {
+                sources.extend(layer_sources(node));
+                continue;
+            }
             _ => continue,
         };
         sources.push((id, Some(node.span())));
@@ -101,6 +115,16 @@ fn nic_sources(node: &KdlNode, name: &str) -> Vec<(SourceId, Option<Span>)> {
         sources.push((SourceId::address(name, nic_name), Some(address)));
     }
     sources
+}
+
+/// Each `gitops { layer "name" }`.
+fn layer_sources(gitops: &KdlNode) -> Vec<(SourceId, Option<Span>)> {
+    read::children(gitops, "layer")
+        .filter_map(|layer| {
+            let name = read::arg(layer, 0).and_then(|e| e.value().as_string())?;
+            Some((SourceId::Layer(name.to_string()), Some(layer.span())))
+        })
+        .collect()
 }
 
 /// `storage.ceph` and each `storage.nfs "name"`.

@@ -5,6 +5,7 @@
 pub mod address;
 pub mod ids;
 pub mod names;
+pub mod pins;
 pub mod size;
 pub mod source_id;
 pub mod spanned;
@@ -44,6 +45,7 @@ keywords! {
     ProxyMode { Iptables => "iptables", Ipvs => "ipvs", Nftables => "nftables" }
     VipProvider { KubeVip => "kube-vip", Keepalived => "keepalived" }
     KeyType { EcdsaP256 => "ecdsa-p256", Rsa2048 => "rsa-2048" }
+    PackageRepository { Os => "os", Kubernetes => "kubernetes", Containerd => "containerd" }
 }
 
 /// The whole document.
@@ -63,6 +65,10 @@ pub struct Lab {
     pub users: Vec<User>,
     pub registries: Vec<Registry>,
     pub gitops: Option<GitOps>,
+    /// `package-mirror`: at most one per repository (checked).
+    pub package_mirrors: Vec<PackageMirror>,
+    /// `release`: the user's changes to releases hlc deploys.
+    pub releases: Vec<ReleaseSettings>,
     /// Every KDL node by identity (`cluster`, `node "node1"`, `storage.ceph`), with its span when
     /// written: the sources of the artifact graph.
     pub sources: Vec<(SourceId, Option<Span>)>,
@@ -455,4 +461,54 @@ pub struct GitOps {
     pub url: Spanned<String>,
     pub branch: String,
     pub path: String,
+    /// The user's own layers, in document order.
+    pub layers: Vec<UserLayer>,
+}
+
+/// `layer NAME directory= after=`: a directory of the user's manifests as a Flux layer.
+#[derive(Clone, Debug)]
+pub struct UserLayer {
+    pub name: Spanned<String>,
+    pub directory: Spanned<String>,
+    /// The layers it waits for; `None`: every layer hlc writes (lower cannot know them: the add-on
+    /// renderers decide which exist).
+    pub after: Option<Spanned<Vec<String>>>,
+    /// The directory's files (recursively, sorted), copied into the tree as they are.
+    pub files: Vec<crate::source::FileBeside>,
+}
+
+/// Which upstream package repository a mirror stands in for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PackageRepository {
+    /// The distribution's archive (and its security suite).
+    Os,
+    /// pkgs.k8s.io.
+    Kubernetes,
+    /// download.docker.com (containerd.io 2.x).
+    Containerd,
+}
+
+/// `package-mirror REPOSITORY url= key=`.
+#[derive(Clone, Debug)]
+pub struct PackageMirror {
+    pub repository: Spanned<PackageRepository>,
+    /// Without a trailing slash.
+    pub url: Spanned<String>,
+    /// The signing key's URL when given (kubernetes and containerd only).
+    pub key: Option<String>,
+}
+
+/// `release NAME version= values=`.
+#[derive(Clone, Debug)]
+pub struct ReleaseSettings {
+    pub name: Spanned<String>,
+    pub version: Option<Spanned<String>>,
+    pub values: Option<UserValues>,
+}
+
+/// A values file: where `values=` is written (with the file's path) and its content, a mapping.
+#[derive(Clone, Debug)]
+pub struct UserValues {
+    pub file: Spanned<String>,
+    pub values: serde_json::Value,
 }

@@ -36,6 +36,12 @@ pub enum SourceId {
     Ceph,
     /// `storage.nfs "name"`.
     Nfs(String),
+    /// `release "name"`: a release's chart version and values file (its content included).
+    Release(String),
+    /// `gitops { layer "name" }`: a Flux layer of the user's manifests (the files included).
+    Layer(String),
+    /// `package-mirror "kubernetes"`.
+    PackageMirror(String),
 }
 
 impl SourceId {
@@ -79,6 +85,9 @@ impl fmt::Display for SourceId {
             SourceId::Registry(address) => write!(f, "registry \"{address}\""),
             SourceId::Ceph => f.write_str("storage.ceph"),
             SourceId::Nfs(name) => write!(f, "storage.nfs \"{name}\""),
+            SourceId::Release(name) => write!(f, "release \"{name}\""),
+            SourceId::Layer(name) => write!(f, "gitops.layer \"{name}\""),
+            SourceId::PackageMirror(repository) => write!(f, "package-mirror \"{repository}\""),
             _ => unreachable!("singletons are written above"),
         }
     }

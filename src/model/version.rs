@@ -7,12 +7,6 @@ pub const OLDEST_MINOR: u32 = 33;
 /// Newest supported minor version (also the default).
 pub const NEWEST_MINOR: u32 = 37;
 
-/// The one patch hlc pins for each supported minor: what `kubernetes "1.36"` means, written into
-/// the kubeadm config (`kubernetesVersion`) and the nodes' apt pins, so nodes built on different
-/// days install the same binaries. Bump a patch here (and nowhere else) when a new one is out;
-/// `go list -m -versions k8s.io/kubernetes` lists the released ones.
-pub const PINNED_PATCHES: [(u32, u32); 5] = [(33, 13), (34, 4), (35, 4), (36, 3), (37, 2)];
-
 /// A Kubernetes 1.x version; without a patch, the pinned patch of that minor is meant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KubeVersion {
@@ -43,10 +37,10 @@ impl KubeVersion {
         }
     }
 
-    /// This version with its patch filled in from [`PINNED_PATCHES`] when it has none (and the
-    /// minor is supported); a patch the user wrote is kept.
+    /// This version with its patch filled in from the pins table (`src/pins.toml`, `[kubernetes]`)
+    /// when it has none (and the minor is supported); a patch the user wrote is kept.
     pub fn with_pinned_patch(self) -> KubeVersion {
-        let pinned = PINNED_PATCHES.iter().find(|(minor, _)| *minor == self.minor).map(|(_, patch)| *patch);
+        let pinned = super::pins::pins().kubernetes_patch(self.minor);
         KubeVersion { minor: self.minor, patch: self.patch.or(pinned) }
     }
 
@@ -83,11 +77,7 @@ mod tests {
     }
 
     #[test]
-    fn every_supported_minor_has_exactly_one_pinned_patch() {
-        for minor in OLDEST_MINOR..=NEWEST_MINOR {
-            assert_eq!(PINNED_PATCHES.iter().filter(|(m, _)| *m == minor).count(), 1, "1.{minor}");
-        }
-        assert_eq!(PINNED_PATCHES.len() as u32, NEWEST_MINOR - OLDEST_MINOR + 1);
+    fn a_minor_alone_means_its_pinned_patch() {
         assert_eq!(KubeVersion { minor: 36, patch: None }.with_pinned_patch().patch, Some(3));
         assert_eq!(KubeVersion { minor: 36, patch: Some(1) }.with_pinned_patch().patch, Some(1));
         assert_eq!(KubeVersion { minor: 99, patch: None }.with_pinned_patch().patch, None);

@@ -10,7 +10,7 @@ use super::Need;
 
 use crate::model::{
     Auth, Ceph, Cluster, Cni, Containerd, GitOps, Ingress, KubeProxy, Lab, LoadBalancer, Network, Nfs, Nic, Node,
-    Registry, SourceId, User,
+    PackageMirror, PackageRepository, Registry, ReleaseSettings, SourceId, User, UserLayer,
 };
 
 /// The step that holds the cluster's shape: which nodes are control planes, in order. Reading
@@ -119,6 +119,29 @@ impl<'a> LabReader<'a> {
     pub fn gitops(&self) -> Option<&'a GitOps> {
         self.record(SourceId::Gitops);
         self.lab.gitops.as_ref()
+    }
+
+    /// The user's Flux layers (each its own source, its files included).
+    pub fn user_layers(&self) -> &'a [UserLayer] {
+        let layers = self.lab.gitops.as_ref().map_or(&[][..], |g| g.layers.as_slice());
+        for layer in layers {
+            self.record(SourceId::Layer(layer.name.value.clone()));
+        }
+        layers
+    }
+
+    /// The lab's `release NAME`, if it writes one (only then a source is read).
+    pub fn release_settings(&self, name: &str) -> Option<&'a ReleaseSettings> {
+        let settings = self.lab.releases.iter().find(|r| r.name.value == name)?;
+        self.record(SourceId::Release(name.to_string()));
+        Some(settings)
+    }
+
+    /// The lab's mirror of `repository`, if it has one (only then a source is read).
+    pub fn package_mirror(&self, repository: PackageRepository) -> Option<&'a PackageMirror> {
+        let mirror = self.lab.package_mirrors.iter().find(|m| m.repository.value == repository)?;
+        self.record(SourceId::PackageMirror(repository.keyword().to_string()));
+        Some(mirror)
     }
 
     /// The first control plane, which runs `kubeadm init` (the topology's to say).

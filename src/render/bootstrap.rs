@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::addons::component_id;
 use super::addons::components;
-use super::charts::FLUX_VERSION;
+use super::charts::flux_version;
 use super::components::Component;
 use super::outputs::Output;
 use crate::model::{Role, SourceId};
@@ -86,7 +86,7 @@ fn script(lab: &LabReader, provenance: &str) -> String {
     for component in installed(lab) {
         writeln!(out, "# {}", component.layer).unwrap();
         if let Some(release) = &component.release {
-            let chart = release.chart;
+            let chart = &release.chart;
             writeln!(out, "helm repo add {} {} --force-update", chart.repository, chart.url).unwrap();
             writeln!(
                 out,
@@ -112,7 +112,7 @@ fn script(lab: &LabReader, provenance: &str) -> String {
     if let Some(gitops) = lab.gitops() {
         writeln!(out, "\n# Flux: the controllers, then the sync objects for {} ({}).", gitops.url.value, gitops.branch)
             .unwrap();
-        writeln!(out, "flux install --version={FLUX_VERSION}").unwrap();
+        writeln!(out, "flux install --version={}", flux_version()).unwrap();
         if super::flux::needs_git_secret(gitops) {
             // The Secret lives in the namespace `flux install` has just made; without it the
             // GitRepository cannot pull, so stop and say how to make it (this script re-runs safely).

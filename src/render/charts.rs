@@ -1,50 +1,162 @@
-//! The one table of Helm charts hlc deploys, with pinned versions (bump them here only).
+//! The chart and values of each Helm release: the pins table's chart (`src/pins.toml`), at the
+//! lab's `release NAME version=` when given, and hlc's values with the lab's values file merged
+//! in. hlc's values come in two kinds: its own choices (replicas, tunnel mode …), which a values
+//! file may change, and settings derived from the lab (CIDRs, addresses, the endpoint, pools),
+//! which always win; a values file that contradicts a setting is an error (`check::releases`).
 
-/// A chart in a Helm repository.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Chart {
-    /// The HelmRepository name (also the `helm repo add` name).
-    pub repository: &'static str,
-    pub url: &'static str,
-    pub chart: &'static str,
-    pub version: &'static str,
+use serde_json::Value;
+
+use crate::model::pins::{pins, Chart};
+use crate::model::SourceId;
+use crate::plan::reads::LabReader;
+
+/// hlc's values of one release, before a values file is merged in.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HelmValues {
+    /// hlc's own choices: a values file may change them.
+    pub defaults: Value,
+    /// Values derived from the lab, each with the source it comes from: they win.
+    pub settings: Vec<(SourceId, Value)>,
 }
 
-/// Calico's operator; 3.31 still bundles its CRDs in the chart (3.32 moved them to a second one).
-pub const TIGERA_OPERATOR: Chart = Chart {
-    repository: "projectcalico",
-    url: "https://docs.tigera.io/calico/charts",
-    chart: "tigera-operator",
-    version: "v3.31.7",
-};
-pub const CILIUM: Chart =
-    Chart { repository: "cilium", url: "https://helm.cilium.io/", chart: "cilium", version: "1.20.0" };
-pub const FLANNEL: Chart =
-    Chart { repository: "flannel", url: "https://flannel-io.github.io/flannel/", chart: "flannel", version: "v0.28.9" };
-pub const METALLB: Chart =
-    Chart { repository: "metallb", url: "https://metallb.github.io/metallb", chart: "metallb", version: "0.16.1" };
-/// Rook 1.19 still configures the Ceph CSI drivers from its own chart (1.20 needs a third chart).
-pub const ROOK_CEPH: Chart = Chart {
-    repository: "rook-release",
-    url: "https://charts.rook.io/release",
-    chart: "rook-ceph",
-    version: "v1.19.10",
-};
-pub const CSI_DRIVER_NFS: Chart = Chart {
-    repository: "csi-driver-nfs",
-    url: "https://raw.githubusercontent.com/kubernetes-csi/csi-driver-nfs/master/charts",
-    chart: "csi-driver-nfs",
-    version: "4.13.4",
-};
-/// ingress-nginx is retired upstream (March 2026); 4.15.1 is its final chart.
-pub const INGRESS_NGINX: Chart = Chart {
-    repository: "ingress-nginx",
-    url: "https://kubernetes.github.io/ingress-nginx",
-    chart: "ingress-nginx",
-    version: "4.15.1",
-};
+impl HelmValues {
+    pub fn new(defaults: Value) -> HelmValues {
+        HelmValues { defaults, settings: Vec::new() }
+    }
+
+    /// Adds values derived from `source`.
+    pub fn setting(mut self, source: SourceId, values: Value) -> HelmValues {
+        self.settings.push((source, values));
+        self
+    }
+
+    /// The values the release gets: hlc's choices, then the user's, then the lab's settings.
+    pub fn merged(&self, user: Option<&Value>) -> Value {
+        let mut values = self.defaults.clone();
+        if let Some(user) = user {
+            merge(&mut values, user);
+        }
+        for (_, setting) in &self.settings {
+            merge(&mut values, setting);
+        }
+        values
+    }
+}
+
+/// Helm's merge of values: maps merge key by key, anything else (lists too) replaces.
+pub fn merge(base: &mut Value, over: &Value) {
+    match (base, over) {
+        (Value::Object(base), Value::Object(over)) => {
+            for (key, value) in over {
+                match base.get_mut(key) {
+                    Some(existing) => merge(existing, value),
+                    None => {
+                        base.insert(key.clone(), value.clone());
+                    }
+                }
+            }
+        }
+        (base, over) => *base = over.clone(),
+    }
+}
+
+/// A value of a values file that contradicts a setting.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    /// The key path, e.g. `ipam.operator.clusterPoolIPv4PodCIDRList`.
+    pub path: String,
+    pub user: Value,
+    pub hlc: Value,
+    pub source: SourceId,
+}
+
+/// Every place where `user` changes or removes a value a setting of `values` fixes. Restating a
+/// setting's value is not a conflict.
+pub fn conflicts(values: &HelmValues, user: &Value) -> Vec<Conflict> {
+    let mut found = Vec::new();
+    for (source, setting) in &values.settings {
+        walk(setting, user, "", source, &mut found);
+    }
+    found
+}
+
+fn walk(setting: &Value, user: &Value, path: &str, source: &SourceId, found: &mut Vec<Conflict>) {
+    match (setting, user) {
+        (Value::Object(setting), Value::Object(user)) => {
+            for (key, value) in setting {
+                if let Some(theirs) = user.get(key) {
+                    let path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                    walk(value, theirs, &path, source, found);
+                }
+            }
+        }
+        (setting, user) if setting != user => found.push(Conflict {
+            path: path.to_string(),
+            user: user.clone(),
+            hlc: setting.clone(),
+            source: source.clone(),
+        }),
+        _ => {}
+    }
+}
+
+/// The chart of release `name`: the pinned one, at the version the lab's `release` gives.
+pub fn chart(lab: &LabReader, name: &str) -> Chart {
+    let mut chart = pins().chart(name).clone();
+    if let Some(version) = lab.release_settings(name).and_then(|r| r.version.as_ref()) {
+        chart.version = version.value.clone();
+    }
+    chart
+}
+
+/// The lab's values file of release `name`, if it has one.
+pub fn user_values<'a>(lab: &LabReader<'a>, name: &str) -> Option<&'a Value> {
+    lab.release_settings(name).and_then(|r| r.values.as_ref()).map(|v| &v.values)
+}
 
 /// The Ceph image Rook runs.
-pub const CEPH_IMAGE: &str = "quay.io/ceph/ceph:v19.2.6";
+pub fn ceph_image() -> &'static str {
+    &pins().images.ceph
+}
+
 /// The Flux release the bootstrap script installs (`flux install --version`).
-pub const FLUX_VERSION: &str = "v2.9.4";
+pub fn flux_version() -> &'static str {
+    &pins().flux.version
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{conflicts, HelmValues};
+    use crate::model::SourceId;
+
+    fn values() -> HelmValues {
+        HelmValues::new(json!({"operator": {"replicas": 2}, "routingMode": "tunnel"}))
+            .setting(SourceId::Network, json!({"ipam": {"operator": {"cidrs": ["10.244.0.0/16"]}}}))
+    }
+
+    #[test]
+    fn user_values_override_choices_and_settings_win() {
+        let user = json!({"operator": {"replicas": 1, "extra": true}, "routingMode": "native", "ipam": {"mode": "x"}});
+        assert_eq!(
+            values().merged(Some(&user)),
+            json!({"operator": {"replicas": 1, "extra": true}, "routingMode": "native",
+                   "ipam": {"operator": {"cidrs": ["10.244.0.0/16"]}, "mode": "x"}})
+        );
+        assert!(conflicts(&values(), &user).is_empty());
+    }
+
+    #[test]
+    fn contradicting_a_setting_is_a_conflict_and_restating_it_is_not() {
+        let restated = json!({"ipam": {"operator": {"cidrs": ["10.244.0.0/16"]}}});
+        assert!(conflicts(&values(), &restated).is_empty());
+        let changed = json!({"ipam": {"operator": {"cidrs": ["10.0.0.0/8"]}}});
+        let found = conflicts(&values(), &changed);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].path, "ipam.operator.cidrs");
+        assert_eq!(found[0].source, SourceId::Network);
+        // Replacing a whole map hlc sets (or nulling it) contradicts it too.
+        assert_eq!(conflicts(&values(), &json!({"ipam": null}))[0].path, "ipam");
+    }
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::node_files::{node_source, NodeFile};
 use super::outputs::Output;
-use crate::model::SourceId;
+use crate::model::{Arch, Os, PackageRepository, SourceId};
 use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::Need;
 use crate::plan::RenderError;
@@ -26,6 +26,9 @@ struct CloudConfig {
     users: Vec<serde_yaml::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ntp: Option<Ntp>,
+    /// The distribution's archive from the lab's `package-mirror "os"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    apt: Option<serde_json::Value>,
     write_files: Vec<WriteFile>,
     /// Exactly one command, the converge script: its exit status is cloud-init's.
     runcmd: Vec<Vec<&'static str>>,
@@ -76,6 +79,9 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
         let files = all_files(lab, node);
         let mut needs: Vec<Need> = files.iter().map(|f| Need::Step(f.step.clone())).collect();
         needs.extend([SourceId::Cluster, SourceId::Network, SourceId::Access].map(Need::from));
+        if lab.package_mirror(PackageRepository::Os).is_some() {
+            needs.push(SourceId::PackageMirror("os".into()).into());
+        }
         needs.push(node_source(node));
         let name = node.name.value.clone();
         plan.step(Step {
@@ -130,9 +136,23 @@ fn cloud_config(lab: &LabReader, node: &NodeRef, write_files: Vec<WriteFile>) ->
         disable_root: true,
         users: users(lab),
         ntp: (!lab.network().ntp.is_empty()).then(|| Ntp { enabled: true, servers: lab.network().ntp.clone() }),
+        apt: apt_mirror(lab, node),
         write_files,
         runcmd: vec![vec![super::converge::SCRIPT]],
     }
+}
+
+/// cloud-init's `apt` module pointed at the lab's OS mirror: the mirror's host in place of the
+/// archive's and the security archive's, the paths kept (`/ubuntu-ports` on arm64 Ubuntu).
+fn apt_mirror(lab: &LabReader, node: &NodeRef) -> Option<serde_json::Value> {
+    let host = &lab.package_mirror(PackageRepository::Os)?.url.value;
+    let (archive, security) = match (lab.cluster().os, node.arch) {
+        (Os::Debian12 | Os::Debian13, _) => ("debian", "debian-security"),
+        (_, Arch::Arm64) => ("ubuntu-ports", "ubuntu-ports"),
+        (_, Arch::Amd64) => ("ubuntu", "ubuntu"),
+    };
+    let source = |path: &str| serde_json::json!([{"arches": ["default"], "uri": format!("{host}/{path}")}]);
+    Some(serde_json::json!({"primary": source(archive), "security": source(security)}))
 }
 
 /// The `access` users (sudo, key only), or the image's default user when there are none.

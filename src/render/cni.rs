@@ -4,8 +4,8 @@
 
 use serde_json::json;
 
-use super::charts::{CILIUM, FLANNEL, TIGERA_OPERATOR};
-use super::components::{Component, Namespace, Release};
+use super::charts::HelmValues;
+use super::components::{Component, Namespace};
 use crate::model::SourceId;
 use crate::model::{CalicoEncapsulation, CniKind, LoadBalancerKind};
 use crate::plan::reads::LabReader;
@@ -20,78 +20,93 @@ pub fn component(lab: &LabReader) -> Component {
         component.sources.dedup();
     }
     let pods = lab.network().pods.value.to_string();
-    let (chart, name, namespace, privileged, values) = match &lab.cni().kind {
-        CniKind::Calico { encapsulation } => {
-            (TIGERA_OPERATOR, "tigera-operator", "tigera-operator", true, calico(&pods, *encapsulation))
-        }
+    let (name, namespace, privileged, values) = match &lab.cni().kind {
+        CniKind::Calico { encapsulation } => ("tigera-operator", "tigera-operator", true, calico(&pods, *encapsulation)),
         CniKind::Cilium { kube_proxy_replacement } => {
-            (CILIUM, "cilium", "kube-system", false, cilium(lab, &pods, *kube_proxy_replacement))
+            ("cilium", "kube-system", false, cilium(lab, &pods, *kube_proxy_replacement))
         }
         CniKind::Flannel { backend } => (
-            FLANNEL,
             "flannel",
             "kube-flannel",
             true,
-            json!({"podCidr": pods, "flannel": {"backend": backend.keyword()}}),
+            HelmValues::new(json!({}))
+                .setting(SourceId::Network, json!({"podCidr": pods}))
+                .setting(SourceId::Cni, json!({"flannel": {"backend": backend.keyword()}})),
         ),
     };
     if namespace != "kube-system" {
         component.namespace = Some(Namespace { name: namespace.into(), privileged });
     }
-    component.release = Some(Release { name, chart, namespace: namespace.into(), values });
+    component.set_release(lab, name, namespace, values);
     component
 }
 
-fn calico(pods: &str, encapsulation: CalicoEncapsulation) -> serde_json::Value {
+/// Calico's Installation. The IP pool (one list: Helm replaces lists whole) is the lab's `pods`
+/// with the chosen encapsulation.
+fn calico(pods: &str, encapsulation: CalicoEncapsulation) -> HelmValues {
     let (encapsulation, bgp) = match encapsulation {
         CalicoEncapsulation::Vxlan => ("VXLAN", "Disabled"),
         CalicoEncapsulation::IpIp => ("IPIP", "Enabled"),
         CalicoEncapsulation::None => ("None", "Enabled"),
     };
-    json!({
+    HelmValues::new(json!({
         "installation": {
-            "enabled": true,
-            "cni": {"type": "Calico", "ipam": {"type": "Calico"}},
             "calicoNetwork": {
-                "bgp": bgp,
                 // The node's address is the one kubeadm registered (the kubelet's `node-ip`), not
                 // the first address found: a control plane may hold the VIP on the same NIC,
                 // and a node may have several addresses.
                 "nodeAddressAutodetectionV4": {"kubernetes": "NodeInternalIP"},
-                "ipPools": [{
-                    "name": "default-ipv4-ippool",
-                    "cidr": pods,
-                    "encapsulation": encapsulation,
-                    "natOutgoing": "Enabled",
-                    "nodeSelector": "all()",
-                    "blockSize": 26,
-                }],
             },
         },
-    })
+    }))
+    .setting(
+        SourceId::Cni,
+        json!({"installation": {
+            "enabled": true,
+            "cni": {"type": "Calico", "ipam": {"type": "Calico"}},
+            "calicoNetwork": {"bgp": bgp},
+        }}),
+    )
+    .setting(
+        SourceId::Network,
+        json!({"installation": {"calicoNetwork": {"ipPools": [{
+            "name": "default-ipv4-ippool",
+            "cidr": pods,
+            "encapsulation": encapsulation,
+            "natOutgoing": "Enabled",
+            "nodeSelector": "all()",
+            "blockSize": 26,
+        }]}}}),
+    )
 }
 
-fn cilium(lab: &LabReader, pods: &str, kube_proxy_replacement: bool) -> serde_json::Value {
-    let mut values = json!({
-        "kubeProxyReplacement": kube_proxy_replacement,
-        "ipam": {"mode": "cluster-pool", "operator": {"clusterPoolIPv4PodCIDRList": [pods], "clusterPoolIPv4MaskSize": 24}},
+fn cilium(lab: &LabReader, pods: &str, kube_proxy_replacement: bool) -> HelmValues {
+    let mut defaults = json!({
+        "ipam": {"operator": {"clusterPoolIPv4MaskSize": 24}},
         "operator": {"replicas": if lab.nodes().count() > 1 { 2 } else { 1 }},
         "routingMode": "tunnel",
         "tunnelProtocol": "vxlan",
     });
+    let l2 = lab.load_balancer().is_some_and(|lb| lb.kind.value == LoadBalancerKind::Cilium);
+    if l2 {
+        defaults["k8sClientRateLimit"] = json!({"qps": 50, "burst": 100});
+    }
+    let mut values = HelmValues::new(defaults)
+        .setting(SourceId::Cni, json!({"kubeProxyReplacement": kube_proxy_replacement}))
+        .setting(
+            SourceId::Network,
+            json!({"ipam": {"mode": "cluster-pool", "operator": {"clusterPoolIPv4PodCIDRList": [pods]}}}),
+        );
     if kube_proxy_replacement {
         // Without kube-proxy, Cilium reaches the API server through the control-plane endpoint.
         let (host, port) = lab.control_plane_endpoint();
-        values["k8sServiceHost"] = json!(host.to_string());
-        values["k8sServicePort"] = json!(port);
+        values = values.setting(SourceId::Network, json!({"k8sServiceHost": host.to_string(), "k8sServicePort": port}));
     }
-    if lab.load_balancer().is_some_and(|lb| lb.kind.value == LoadBalancerKind::Cilium) {
+    if l2 {
         let mut devices: Vec<String> = lab.nodes().map(|n| n.interface_name().to_string()).collect();
         devices.sort();
         devices.dedup();
-        values["l2announcements"] = json!({"enabled": true});
-        values["k8sClientRateLimit"] = json!({"qps": 50, "burst": 100});
-        values["devices"] = json!(devices);
+        values = values.setting(SourceId::LoadBalancer, json!({"l2announcements": {"enabled": true}, "devices": devices}));
     }
     values
 }

@@ -4,8 +4,10 @@
 
 use serde_json::Value;
 
-use super::charts::Chart;
+use super::charts::{chart, user_values, HelmValues};
+use crate::model::pins::Chart;
 use crate::model::SourceId;
+use crate::plan::reads::LabReader;
 use crate::plan::Need;
 
 /// A namespace a component needs; `privileged` sets the Pod Security labels to privileged.
@@ -15,12 +17,15 @@ pub struct Namespace {
     pub privileged: bool,
 }
 
-/// A Helm release.
+/// A Helm release (named after its chart).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Release {
     pub name: &'static str,
     pub chart: Chart,
     pub namespace: String,
+    /// hlc's values, before the lab's values file.
+    pub hlc_values: HelmValues,
+    /// What the release gets: hlc's choices, the values file, the lab's settings.
     pub values: Value,
 }
 
@@ -53,6 +58,24 @@ impl Component {
             sources: sources.iter().cloned().map(Need::from).collect(),
             renderer: std::panic::Location::caller().file(),
         }
+    }
+}
+
+impl Component {
+    /// Sets the component's release `name` (= its chart) in `namespace`: the pinned chart or the
+    /// lab's `release` version, `values` with the lab's values file merged in; a `release` the
+    /// lab writes becomes one of the component's sources.
+    pub fn set_release(&mut self, lab: &LabReader, name: &'static str, namespace: &str, values: HelmValues) {
+        if lab.release_settings(name).is_some() {
+            self.sources.push(SourceId::Release(name.to_string()).into());
+        }
+        self.release = Some(Release {
+            name,
+            chart: chart(lab, name),
+            namespace: namespace.to_string(),
+            values: values.merged(user_values(lab, name)),
+            hlc_values: values,
+        });
     }
 }
 

@@ -15,15 +15,9 @@ use crate::plan::{PlanBuilder, Product};
 pub const CONFIG: &str = "/etc/containerd/config.toml";
 pub const CERTS_DIR: &str = "/etc/containerd/certs.d";
 
-/// The pause image kubeadm expects for a Kubernetes minor version.
+/// The pause image kubeadm expects for a Kubernetes minor version (the pins table's `[pause]`).
 pub fn sandbox_image(minor: u32) -> &'static str {
-    // kubeadm's `PauseVersion` of each minor's pinned patch (what `kubeadm config images list`
-    // pre-pulls; tests/consumers.rs compares it for the built minor).
-    match minor {
-        ..=33 => "registry.k8s.io/pause:3.10",
-        34 | 35 => "registry.k8s.io/pause:3.10.1",
-        _ => "registry.k8s.io/pause:3.10.2",
-    }
+    crate::model::pins::pins().pause_image(minor)
 }
 
 #[derive(Serialize)]

@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use super::node_files::{node_source, register, NodeFile, TOPOLOGY};
 use crate::model::SourceId;
-use crate::model::{DiskUse, Os, ProxyMode, Role, VipProvider};
+use crate::model::{DiskUse, Os, PackageRepository, ProxyMode, Role, VipProvider};
 use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::Need;
 use crate::plan::{PlanBuilder, Product};
@@ -60,6 +60,7 @@ fn needs(lab: &LabReader, node: &NodeRef) -> Vec<Need> {
     let others = lab.control_planes().filter(|n| node.is_control_plane() && n.name.value != node.name.value);
     needs.extend(others.flat_map(|n| super::node_files::addresses(&n)));
     needs.extend(super::node_files::endpoint_sources(lab));
+    needs.extend(mirror_sources(lab));
     needs.sort();
     needs.dedup();
     needs
@@ -236,17 +237,37 @@ fn docker_repository(os: Os) -> (&'static str, &'static str) {
     }
 }
 
-/// The apt repositories the node needs: (name, key URL, source line after `signed-by`).
+/// The host a repository is served from: the upstream's, or the lab's mirror in its place.
+fn repository_host(lab: &LabReader, repository: PackageRepository, upstream: &str) -> (String, Option<String>) {
+    match lab.package_mirror(repository) {
+        Some(mirror) => (mirror.url.value.clone(), mirror.key.clone()),
+        None => (upstream.to_string(), None),
+    }
+}
+
+/// The apt repositories the node needs: (name, key URL, source line after `signed-by`), from the
+/// lab's `package-mirror` where it has one.
 pub fn repositories(lab: &LabReader) -> Vec<(&'static str, String, String)> {
     let mut repositories = Vec::new();
     if lab.containerd().from_docker {
         let (distribution, codename) = docker_repository(lab.cluster().os);
-        let url = format!("https://download.docker.com/linux/{distribution}");
-        repositories.push(("docker", format!("{url}/gpg"), format!("{url} {codename} stable")));
+        let (host, key) = repository_host(lab, PackageRepository::Containerd, "https://download.docker.com");
+        let url = format!("{host}/linux/{distribution}");
+        repositories.push(("docker", key.unwrap_or(format!("{url}/gpg")), format!("{url} {codename} stable")));
     }
-    let url = format!("https://pkgs.k8s.io/core:/stable:/{}/deb/", lab.cluster().kubernetes.value.minor_string());
-    repositories.push(("kubernetes", format!("{url}Release.key"), format!("{url} /")));
+    let (host, key) = repository_host(lab, PackageRepository::Kubernetes, "https://pkgs.k8s.io");
+    let url = format!("{host}/core:/stable:/{}/deb/", lab.cluster().kubernetes.value.minor_string());
+    repositories.push(("kubernetes", key.unwrap_or(format!("{url}Release.key")), format!("{url} /")));
     repositories
+}
+
+/// The mirrors the repositories come from (sources of the script).
+fn mirror_sources(lab: &LabReader) -> Vec<Need> {
+    [PackageRepository::Kubernetes, PackageRepository::Containerd]
+        .into_iter()
+        .filter(|r| lab.package_mirror(*r).is_some())
+        .map(|r| SourceId::PackageMirror(r.keyword().to_string()).into())
+        .collect()
 }
 
 /// The node's steps, as calls of the library's `step NAME FUNCTION ARGS…`.

@@ -1,14 +1,16 @@
 //! The Flux tree (`flux/<path>/`): the sync objects `flux bootstrap` would write, a HelmRepository
 //! per chart source, one Flux Kustomization per component whose `dependsOn` are the components the
 //! graph says it needs, and one directory per component with its namespace, HelmRelease (values
-//! inline) and objects. Commit `out/flux/` at the root of the GitOps repository.
+//! inline) and objects; then the user's own layers (`gitops { layer … }`), their files copied as
+//! they are, each Kustomization after the layers it names. Commit `out/flux/` at the root of the
+//! GitOps repository.
 
 use serde_json::{json, Value};
 
 use super::addons::components;
 use super::addons::{component_id, objects, yaml_values};
 use super::components::{metadata, Component, Release};
-use crate::model::GitOps;
+use crate::model::{GitOps, UserLayer};
 use crate::model::SourceId;
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
@@ -24,7 +26,7 @@ fn helm_repository(release: &Release) -> Value {
     json!({
         "apiVersion": "source.toolkit.fluxcd.io/v1",
         "kind": "HelmRepository",
-        "metadata": metadata(release.chart.repository, Some(FLUX_NAMESPACE)),
+        "metadata": metadata(&release.chart.repository, Some(FLUX_NAMESPACE)),
         "spec": {"url": release.chart.url, "interval": "1h"},
     })
 }
@@ -54,19 +56,28 @@ pub fn helm_release(release: &Release) -> Value {
     })
 }
 
-fn layer_kustomization(gitops: &GitOps, component: &Component) -> Value {
+fn layer_kustomization(gitops: &GitOps, layer: &str, depends_on: &[&str]) -> Value {
     let mut spec = json!({
         "interval": "10m",
-        "path": format!("./{}/{}", gitops.path, component.layer),
+        "path": format!("./{}/{layer}", gitops.path),
         "prune": true,
         "sourceRef": {"kind": "GitRepository", "name": FLUX_NAMESPACE},
         "wait": true,
         "timeout": "10m",
     });
-    if !component.depends_on.is_empty() {
-        spec["dependsOn"] = json!(component.depends_on.iter().map(|d| json!({"name": d})).collect::<Vec<_>>());
+    if !depends_on.is_empty() {
+        spec["dependsOn"] = json!(depends_on.iter().map(|d| json!({"name": d})).collect::<Vec<_>>());
     }
-    json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "metadata": metadata(component.layer, Some(FLUX_NAMESPACE)), "spec": spec})
+    json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization", "metadata": metadata(layer, Some(FLUX_NAMESPACE)), "spec": spec})
+}
+
+/// A user layer's Kustomization: after the layers it names, else after every layer hlc writes.
+fn user_layer_kustomization(gitops: &GitOps, layer: &UserLayer, components: &[Component]) -> Value {
+    let depends_on: Vec<&str> = match &layer.after {
+        Some(after) => after.value.iter().map(String::as_str).collect(),
+        None => components.iter().map(|c| c.layer).collect(),
+    };
+    layer_kustomization(gitops, &layer.name.value, &depends_on)
 }
 
 /// Whether the GitRepository authenticates with the `flux-system` Secret: over ssh. A public
@@ -104,7 +115,7 @@ fn sync_objects(gitops: &GitOps) -> Vec<Value> {
 }
 
 /// Every file of the tree: (path relative to `flux/<path>/`, graph needs, documents).
-fn files(gitops: &GitOps, components: &[Component]) -> Vec<(String, Vec<Need>, Vec<Value>)> {
+fn files(gitops: &GitOps, components: &[Component], user_layers: &[UserLayer]) -> Vec<(String, Vec<Need>, Vec<Value>)> {
     // Files that carry a component's values need its KDL sources (named in their header); files
     // that only list components (sources, layers, each layer's kustomization) need the
     // components' steps alone.
@@ -131,8 +142,10 @@ fn files(gitops: &GitOps, components: &[Component]) -> Vec<(String, Vec<Need>, V
         }
     }
     files.push(("sources.yaml".into(), all.clone(), repositories));
-    let layers = components.iter().map(|c| layer_kustomization(gitops, c)).collect();
-    files.push(("layers.yaml".into(), [all, vec![SourceId::Gitops.into()]].concat(), layers));
+    let mut layers: Vec<Value> = components.iter().map(|c| layer_kustomization(gitops, c.layer, &c.depends_on)).collect();
+    layers.extend(user_layers.iter().map(|layer| user_layer_kustomization(gitops, layer, components)));
+    let user_sources = user_layers.iter().map(|l| Need::from(SourceId::Layer(l.name.value.clone())));
+    files.push(("layers.yaml".into(), [all, vec![SourceId::Gitops.into()]].into_iter().flatten().chain(user_sources).collect(), layers));
     for component in components {
         let needs = needs_of(component);
         let mut resources = Vec::new();
@@ -151,9 +164,27 @@ fn files(gitops: &GitOps, components: &[Component]) -> Vec<(String, Vec<Need>, V
     files
 }
 
+/// The user's layers: each file of the layer's directory, as it is.
+fn register_user_layers(gitops: &GitOps, layers: &[UserLayer], plan: &mut PlanBuilder<'static>) {
+    for layer in layers {
+        for file in &layer.files {
+            let path = format!("flux/{}/{}/{}", gitops.path, layer.name.value, file.path);
+            let bytes = file.bytes.clone();
+            plan.step(Step {
+                id: path.clone(),
+                output: Some(OutputFile { path, secret: false, executable: false }),
+                needs: vec![SourceId::Gitops.into(), SourceId::Layer(layer.name.value.clone()).into()],
+                produce: Box::new(move |_, _| Ok(Product::File(bytes.clone()))),
+            });
+        }
+    }
+}
+
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     let Some(gitops) = lab.gitops() else { return };
-    for (path, mut needs, documents) in files(gitops, &components(lab)) {
+    let user_layers = lab.user_layers();
+    register_user_layers(gitops, user_layers, plan);
+    for (path, mut needs, documents) in files(gitops, &components(lab), user_layers) {
         let path = format!("flux/{}/{path}", gitops.path);
         if !needs.contains(&Need::Source(SourceId::Gitops)) {
             needs.push(SourceId::Gitops.into()); // the directory is `gitops path=`

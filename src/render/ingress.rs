@@ -3,8 +3,8 @@
 
 use serde_json::json;
 
-use super::charts::INGRESS_NGINX;
-use super::components::{Component, Namespace, Release};
+use super::charts::HelmValues;
+use super::components::{Component, Namespace};
 use crate::model::LoadBalancerKind;
 use crate::model::SourceId;
 use crate::plan::reads::LabReader;
@@ -22,8 +22,8 @@ pub fn component(lab: &LabReader) -> Option<Component> {
         };
         service["annotations"] = json!({annotation: ip.value.to_string()});
     }
-    let values = json!({"controller": {"ingressClassResource": {"default": true}, "service": service}});
-    component.release =
-        Some(Release { name: "ingress-nginx", chart: INGRESS_NGINX, namespace: "ingress-nginx".into(), values });
+    let values = HelmValues::new(json!({"controller": {"ingressClassResource": {"default": true}}}))
+        .setting(SourceId::Ingress, json!({"controller": {"service": service}}));
+    component.set_release(lab, "ingress-nginx", "ingress-nginx", values);
     Some(component)
 }

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 
-use super::charts::METALLB;
-use super::components::{metadata, Component, Namespace, Release};
+use super::charts::HelmValues;
+use super::components::{metadata, Component, Namespace};
 use crate::model::SourceId;
 use crate::model::{LbMode, LoadBalancer, LoadBalancerKind};
 use crate::plan::reads::LabReader;
@@ -21,9 +21,9 @@ pub fn components(lab: &LabReader) -> Vec<Component> {
             controller.namespace = Some(Namespace { name: METALLB_NAMESPACE.into(), privileged: true });
             let bgp = lb.mode.value == LbMode::Bgp;
             // FRR-K8s (the 0.16 default) only matters for BGP; L2 runs the plain speaker.
-            let values = json!({"speaker": {"frr": {"enabled": false}}, "frrk8s": {"enabled": bgp}});
-            controller.release =
-                Some(Release { name: "metallb", chart: METALLB, namespace: METALLB_NAMESPACE.into(), values });
+            let values = HelmValues::new(json!({}))
+                .setting(SourceId::LoadBalancer, json!({"speaker": {"frr": {"enabled": false}}, "frrk8s": {"enabled": bgp}}));
+            controller.set_release(lab, "metallb", METALLB_NAMESPACE, values);
             let mut pools = Component::new("load-balancer-pools", &[SourceId::LoadBalancer, SourceId::Network]);
             pools.depends_on = vec!["load-balancer"];
             pools.manifests = metallb_objects(lb);

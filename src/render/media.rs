@@ -170,15 +170,18 @@ fn autoinstall(node: &NodeRef, user_data: serde_yaml::Value, network: serde_yaml
         Some(path) => serde_json::json!({"name": "direct", "match": {"path": path}}),
         None => serde_json::json!({"name": "direct"}),
     };
-    serde_json::json!({
-        "autoinstall": {
-            "version": 1,
-            "interactive-sections": [],
-            "storage": {"layout": layout},
-            "network": network,
-            "ssh": {"install-server": true, "allow-pw": false},
-            "user-data": user_data,
-            "shutdown": "reboot",
-        }
-    })
+    let mut autoinstall = serde_json::json!({
+        "version": 1,
+        "interactive-sections": [],
+        "storage": {"layout": layout},
+        "network": network,
+        "ssh": {"install-server": true, "allow-pw": false},
+    });
+    // The installer installs from the lab's OS mirror too (curtin reads cloud-init's format).
+    if let Some(apt) = user_data.get("apt") {
+        autoinstall["apt"] = serde_json::to_value(apt).expect("YAML converts to JSON");
+    }
+    autoinstall["user-data"] = serde_json::to_value(&user_data).expect("YAML converts to JSON");
+    autoinstall["shutdown"] = "reboot".into();
+    serde_json::json!({"autoinstall": autoinstall})
 }

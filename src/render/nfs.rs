@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::charts::CSI_DRIVER_NFS;
-use super::components::{Component, Release};
+use super::charts::HelmValues;
+use super::components::Component;
 use crate::model::SourceId;
 use crate::plan::reads::LabReader;
 
@@ -15,11 +15,10 @@ pub fn component(lab: &LabReader) -> Option<Component> {
     component.depends_on = vec!["cni"];
     // No volume snapshots: neither the snapshot controller nor the controller's csi-snapshotter
     // sidecar, which would watch VolumeSnapshot CRDs nothing installs.
-    let values = json!({
+    let values = HelmValues::new(json!({
         "controller": {"replicas": 1, "enableSnapshotter": false},
         "externalSnapshotter": {"enabled": false},
-    });
-    component.release =
-        Some(Release { name: "csi-driver-nfs", chart: CSI_DRIVER_NFS, namespace: "kube-system".into(), values });
+    }));
+    component.set_release(lab, "csi-driver-nfs", "kube-system", values);
     Some(component)
 }

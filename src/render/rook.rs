@@ -3,8 +3,8 @@
 
 use serde_json::{json, Value};
 
-use super::charts::{CEPH_IMAGE, ROOK_CEPH};
-use super::components::{metadata, Component, Namespace, Release};
+use super::charts::{ceph_image, HelmValues};
+use super::components::{metadata, Component, Namespace};
 use crate::model::SourceId;
 use crate::model::{Ceph, CephPool};
 use crate::plan::reads::LabReader;
@@ -34,12 +34,13 @@ fn operator(lab: &LabReader) -> Component {
     operator.depends_on = vec!["cni"];
     operator.namespace = Some(Namespace { name: NAMESPACE.into(), privileged: true });
     let replicas = lab.nodes().count().min(2);
-    let values = json!({
-        "crds": {"enabled": true},
-        "csi": {"enableRbdDriver": true, "enableCephfsDriver": true, "provisionerReplicas": replicas},
-        "monitoring": {"enabled": false},
-    });
-    operator.release = Some(Release { name: "rook-ceph", chart: ROOK_CEPH, namespace: NAMESPACE.into(), values });
+    // The CRDs and both CSI drivers carry what hlc writes (the CephCluster, the StorageClasses).
+    let values = HelmValues::new(json!({"csi": {"provisionerReplicas": replicas}, "monitoring": {"enabled": false}}))
+        .setting(
+            SourceId::Ceph,
+            json!({"crds": {"enabled": true}, "csi": {"enableRbdDriver": true, "enableCephfsDriver": true}}),
+        );
+    operator.set_release(lab, "rook-ceph", NAMESPACE, values);
     operator
 }
 
@@ -88,7 +89,7 @@ fn ceph_cluster(lab: &LabReader, ceph: &Ceph) -> Value {
         "kind": "CephCluster",
         "metadata": metadata("rook-ceph", Some(NAMESPACE)),
         "spec": {
-            "cephVersion": {"image": CEPH_IMAGE, "allowUnsupported": false},
+            "cephVersion": {"image": ceph_image(), "allowUnsupported": false},
             "dataDirHostPath": "/var/lib/rook",
             "mon": {"count": lab.ceph_mons().expect("Ceph is configured"), "allowMultiplePerNode": false},
             "mgr": {"count": if single { 1 } else { 2 }, "allowMultiplePerNode": false},

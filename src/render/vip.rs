@@ -13,7 +13,6 @@ use crate::model::VipProvider;
 use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::{PlanBuilder, Product};
 
-pub const KUBE_VIP_IMAGE: &str = "ghcr.io/kube-vip/kube-vip:v0.9.2";
 pub const KUBE_VIP: &str = "/etc/kubernetes/manifests/kube-vip.yaml";
 pub const KEEPALIVED: &str = "/etc/keepalived/keepalived.conf";
 pub const CHECK_APISERVER: &str = "/etc/keepalived/check_apiserver.sh";
@@ -109,7 +108,7 @@ fn kube_vip(lab: &LabReader, node: &NodeRef) -> Value {
     let env: Vec<Value> = settings.iter().map(|(k, v)| env(k, v)).collect();
     let mut pod: Value = serde_yaml::from_str(KUBE_VIP_POD).expect("the kube-vip template is valid YAML");
     let container = &mut pod["spec"]["containers"][0];
-    container["image"] = KUBE_VIP_IMAGE.into();
+    container["image"] = crate::model::pins::pins().images.kube_vip.as_str().into();
     container["env"] = Value::Sequence(env);
     pod["spec"]["volumes"][0]["hostPath"]["path"] = kubeconfig.into();
     pod

@@ -1,0 +1,114 @@
+//! Lowers what a lab changes about hlc's own choices: `release` (a chart version, a values file
+//! read beside the document), `package-mirror`, and the Flux layers of the user's manifests
+//! (`gitops { layer … }`, their directories read beside the document). Files that cannot be read,
+//! or do not hold what they must, are diagnostics on the entry that names them.
+
+use kdl::KdlNode;
+use serde::Deserialize as _;
+
+use super::read::{arg, children, choice, prop_text, text};
+use crate::codes::Code;
+use crate::diagnostic::Diagnostic;
+use crate::model::{PackageMirror, PackageRepository, ReleaseSettings, Spanned, UserLayer, UserValues};
+use crate::source::{FileBeside, Source};
+
+/// `release NAME version= values=`; the values file must hold a YAML mapping.
+pub fn lower_release(node: &KdlNode, source: &Source, diagnostics: &mut Vec<Diagnostic>) -> Option<ReleaseSettings> {
+    let name = text(arg(node, 0)?)?;
+    let values = prop_text(node, "values").and_then(|file| {
+        let values = read_values(&file, source).map_err(|problem| {
+            diagnostics.push(
+                Diagnostic::new(Code::InputFile, file.span, format!("values file of release `{}`: {problem}", name.value), "named here")
+                    .with_help("a values file is a YAML mapping, in a path relative to homelab.kdl"),
+            )
+        });
+        Some(UserValues { values: values.ok()?, file })
+    });
+    Some(ReleaseSettings { name, version: prop_text(node, "version"), values })
+}
+
+/// The values file's content as JSON values (Helm's values are JSON-compatible).
+fn read_values(file: &Spanned<String>, source: &Source) -> Result<serde_json::Value, String> {
+    let bytes = source.read_beside(&file.value)?;
+    let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())?;
+    let values: serde_json::Value = serde_yaml::from_str(&text).map_err(|error| format!("not YAML: {error}"))?;
+    match values {
+        serde_json::Value::Object(_) => Ok(values),
+        serde_json::Value::Null => Ok(serde_json::json!({})),
+        _ => Err("not a YAML mapping of values".to_string()),
+    }
+}
+
+/// `package-mirror REPOSITORY url= key=`.
+pub fn lower_package_mirror(node: &KdlNode) -> Option<PackageMirror> {
+    let repository = choice(
+        arg(node, 0)?,
+        &[
+            ("os", PackageRepository::Os),
+            ("kubernetes", PackageRepository::Kubernetes),
+            ("containerd", PackageRepository::Containerd),
+        ],
+    )?;
+    let url = prop_text(node, "url")?;
+    let url = Spanned::new(url.value.trim_end_matches('/').to_string(), url.span);
+    Some(PackageMirror { repository, url, key: prop_text(node, "key").map(|k| k.value) })
+}
+
+/// The `layer` children of `gitops`, each with its directory's files.
+pub fn lower_layers(gitops: &KdlNode, source: &Source, diagnostics: &mut Vec<Diagnostic>) -> Vec<UserLayer> {
+    children(gitops, "layer").filter_map(|node| lower_layer(node, source, diagnostics)).collect()
+}
+
+fn lower_layer(node: &KdlNode, source: &Source, diagnostics: &mut Vec<Diagnostic>) -> Option<UserLayer> {
+    let name = text(arg(node, 0)?)?;
+    let directory = prop_text(node, "directory").unwrap_or_else(|| name.clone());
+    let after = prop_text(node, "after")
+        .map(|after| Spanned::new(after.value.split_whitespace().map(str::to_string).collect(), after.span));
+    let files = match source.files_beside(&directory.value) {
+        Ok(files) => files,
+        Err(problem) => {
+            diagnostics.push(
+                Diagnostic::new(Code::InputFile, directory.span, format!("layer `{}`: {problem}", name.value), "named here")
+                    .with_help("a layer is a directory of Kubernetes manifests beside homelab.kdl"),
+            );
+            return None;
+        }
+    };
+    for problem in files.iter().filter_map(manifest_problem) {
+        diagnostics.push(
+            Diagnostic::new(Code::InputFile, directory.span, format!("layer `{}`: {problem}", name.value), "in this directory")
+                .with_help("every .yaml/.yml file of a layer holds Kubernetes objects (apiVersion, kind) or is a kustomization.yaml"),
+        );
+    }
+    if files.iter().all(|f| !is_yaml(&f.path)) {
+        diagnostics.push(
+            Diagnostic::new(Code::InputFile, directory.span, format!("layer `{}`: no .yaml file in `{}`", name.value, directory.value), "named here")
+                .with_help("Flux applies the .yaml files of a layer's directory; an empty layer is a mistake"),
+        );
+    }
+    Some(UserLayer { name, directory, after, files })
+}
+
+fn is_yaml(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml")
+}
+
+/// Why a layer's file is not a manifest file Flux can apply, if it is not.
+fn manifest_problem(file: &FileBeside) -> Option<String> {
+    if !is_yaml(&file.path) {
+        return None;
+    }
+    let Ok(text) = std::str::from_utf8(&file.bytes) else { return Some(format!("`{}` is not UTF-8 text", file.path)) };
+    let kustomization = file.path.rsplit('/').next() == Some("kustomization.yaml");
+    for (index, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
+        let value = match serde_yaml::Value::deserialize(document) {
+            Ok(value) => value,
+            Err(error) => return Some(format!("`{}` is not YAML: {error}", file.path)),
+        };
+        let is_object = |v: &serde_yaml::Value| ["apiVersion", "kind"].iter().all(|k| v.get(k).is_some_and(|x| x.is_string()));
+        if !value.is_null() && !kustomization && !is_object(&value) {
+            return Some(format!("`{}` document {} has no `apiVersion` and `kind`", file.path, index + 1));
+        }
+    }
+    None
+}
