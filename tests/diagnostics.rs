@@ -39,9 +39,9 @@ fn every_fixture_reports_its_code() {
 #[test]
 fn diagnostics_snapshots() {
     insta::glob!("../fixtures/invalid", "*.kdl", |path| {
-        let name = format!("fixtures/invalid/{}", path.file_name().unwrap().to_string_lossy());
-        let text = std::fs::read_to_string(path).unwrap();
-        let source = Source::from_text(name, text);
+        // Loaded from its file (some name files beside them), shown under its repository path.
+        let mut source = Source::load(path).unwrap();
+        source.name = format!("fixtures/invalid/{}", path.file_name().unwrap().to_string_lossy());
         let diagnostics = check_source(&source).diagnostics;
         let json: Vec<String> = diagnostics.iter().map(|d| render_json(d, &source)).collect();
         let rendered = format!("{}\n--- json ---\n{}\n", render_human(&diagnostics, &source, false), json.join("\n"));

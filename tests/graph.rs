@@ -139,6 +139,30 @@ fn edit(lab: &mut Lab, id: &str, text: &str) -> bool {
         nfs.storage_class.push_str("-edited");
         return true;
     }
+    if let Some(name) = id.strip_prefix("release \"").and_then(|r| r.strip_suffix('"')) {
+        let release = lab.releases.iter_mut().find(|r| r.name.value == name).unwrap();
+        release.version = Some(hlc::model::Spanned::new("0.0.1-edited".into(), release.name.span));
+        if let Some(values) = &mut release.values {
+            values.values["edited"] = serde_json::json!(true);
+        }
+        return true;
+    }
+    if let Some(name) = id.strip_prefix("gitops.layer \"").and_then(|r| r.strip_suffix('"')) {
+        let layers = &mut lab.gitops.as_mut().unwrap().layers;
+        let layer = layers.iter_mut().find(|l| l.name.value == name).unwrap();
+        for file in &mut layer.files {
+            file.bytes.extend_from_slice(b"# edited\n");
+        }
+        let after = layer.after.get_or_insert(hlc::model::Spanned::new(Vec::new(), layer.name.span));
+        after.value.push("cni".into());
+        return true;
+    }
+    if let Some(name) = id.strip_prefix("package-mirror \"").and_then(|r| r.strip_suffix('"')) {
+        let mirror = lab.package_mirrors.iter_mut().find(|m| m.repository.value.keyword() == name).unwrap();
+        mirror.url.value.push_str("/edited");
+        mirror.key = Some("http://edited.example/key".into());
+        return true;
+    }
     edit_singleton(lab, id)
 }
 

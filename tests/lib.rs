@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod consumers;
 mod converge;
+mod customisation;
 mod diagnostics;
 mod etcd;
 mod formatting;

@@ -108,10 +108,16 @@ fn layers(lab: &Lab, components: &[Component], out: &mut Vec<Diagnostic>) {
     for layer in &gitops.layers {
         let Some(after) = &layer.after else { continue };
         for name in after.value.iter().filter(|n| !known.contains(&n.as_str())) {
-            let guess = did_you_mean(name, known.iter().copied()).map(|g| format!("did you mean `{g}`? ")).unwrap_or_default();
+            let guess =
+                did_you_mean(name, known.iter().copied()).map(|g| format!("did you mean `{g}`? ")).unwrap_or_default();
             out.push(
-                Diagnostic::new(Code::UnknownLayer, after.span, format!("no layer `{name}` in the Flux tree"), "waits for it")
-                    .with_help(format!("{guess}the tree's layers: {}", known.join(", "))),
+                Diagnostic::new(
+                    Code::UnknownLayer,
+                    after.span,
+                    format!("no layer `{name}` in the Flux tree"),
+                    "waits for it",
+                )
+                .with_help(format!("{guess}the tree's layers: {}", known.join(", "))),
             );
         }
     }
@@ -124,7 +130,9 @@ fn cycles(lab: &Lab, out: &mut Vec<Diagnostic>) {
     let waits: BTreeMap<&str, Vec<&str>> = gitops
         .layers
         .iter()
-        .map(|l| (l.name.value.as_str(), l.after.as_ref().map_or(vec![], |a| a.value.iter().map(String::as_str).collect())))
+        .map(|l| {
+            (l.name.value.as_str(), l.after.as_ref().map_or(vec![], |a| a.value.iter().map(String::as_str).collect()))
+        })
         .collect();
     for layer in &gitops.layers {
         let start = layer.name.value.as_str();
@@ -133,8 +141,13 @@ fn cycles(lab: &Lab, out: &mut Vec<Diagnostic>) {
         while let Some(next) = stack.pop() {
             if next == start {
                 out.push(
-                    Diagnostic::new(Code::LayerCycle, layer.name.span, format!("layer `{start}` waits for itself"), "in a cycle")
-                        .with_help("Flux would wait forever: remove one of the `after=` names that close the cycle"),
+                    Diagnostic::new(
+                        Code::LayerCycle,
+                        layer.name.span,
+                        format!("layer `{start}` waits for itself"),
+                        "in a cycle",
+                    )
+                    .with_help("Flux would wait forever: remove one of the `after=` names that close the cycle"),
                 );
                 break;
             }

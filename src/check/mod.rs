@@ -14,8 +14,7 @@ use crate::model::Lab;
 
 /// Runs every rule over `lab`.
 pub fn check(lab: &Lab) -> Vec<Diagnostic> {
-    let rules: &[fn(&Lab, &mut Vec<Diagnostic>)] =
-        &[
+    let rules: &[fn(&Lab, &mut Vec<Diagnostic>)] = &[
         names::check,
         addresses::check,
         shape::check,

@@ -18,8 +18,13 @@ pub fn lower_release(node: &KdlNode, source: &Source, diagnostics: &mut Vec<Diag
     let values = prop_text(node, "values").and_then(|file| {
         let values = read_values(&file, source).map_err(|problem| {
             diagnostics.push(
-                Diagnostic::new(Code::InputFile, file.span, format!("values file of release `{}`: {problem}", name.value), "named here")
-                    .with_help("a values file is a YAML mapping, in a path relative to homelab.kdl"),
+                Diagnostic::new(
+                    Code::InputFile,
+                    file.span,
+                    format!("values file of release `{}`: {problem}", name.value),
+                    "named here",
+                )
+                .with_help("a values file is a YAML mapping, in a path relative to homelab.kdl"),
             )
         });
         Some(UserValues { values: values.ok()?, file })
@@ -68,8 +73,13 @@ fn lower_layer(node: &KdlNode, source: &Source, diagnostics: &mut Vec<Diagnostic
         Ok(files) => files,
         Err(problem) => {
             diagnostics.push(
-                Diagnostic::new(Code::InputFile, directory.span, format!("layer `{}`: {problem}", name.value), "named here")
-                    .with_help("a layer is a directory of Kubernetes manifests beside homelab.kdl"),
+                Diagnostic::new(
+                    Code::InputFile,
+                    directory.span,
+                    format!("layer `{}`: {problem}", name.value),
+                    "named here",
+                )
+                .with_help("a layer is a directory of Kubernetes manifests beside homelab.kdl"),
             );
             return None;
         }
@@ -82,8 +92,13 @@ fn lower_layer(node: &KdlNode, source: &Source, diagnostics: &mut Vec<Diagnostic
     }
     if files.iter().all(|f| !is_yaml(&f.path)) {
         diagnostics.push(
-            Diagnostic::new(Code::InputFile, directory.span, format!("layer `{}`: no .yaml file in `{}`", name.value, directory.value), "named here")
-                .with_help("Flux applies the .yaml files of a layer's directory; an empty layer is a mistake"),
+            Diagnostic::new(
+                Code::InputFile,
+                directory.span,
+                format!("layer `{}`: no .yaml file in `{}`", name.value, directory.value),
+                "named here",
+            )
+            .with_help("Flux applies the .yaml files of a layer's directory; an empty layer is a mistake"),
         );
     }
     Some(UserLayer { name, directory, after, files })
@@ -105,7 +120,8 @@ fn manifest_problem(file: &FileBeside) -> Option<String> {
             Ok(value) => value,
             Err(error) => return Some(format!("`{}` is not YAML: {error}", file.path)),
         };
-        let is_object = |v: &serde_yaml::Value| ["apiVersion", "kind"].iter().all(|k| v.get(k).is_some_and(|x| x.is_string()));
+        let is_object =
+            |v: &serde_yaml::Value| ["apiVersion", "kind"].iter().all(|k| v.get(k).is_some_and(|x| x.is_string()));
         if !value.is_null() && !kustomization && !is_object(&value) {
             return Some(format!("`{}` document {} has no `apiVersion` and `kind`", file.path, index + 1));
         }

@@ -30,7 +30,9 @@ impl HelmValues {
         self
     }
 
-    /// The values the release gets: hlc's choices, then the user's, then the lab's settings.
+    /// The values the release gets: hlc's choices, then the user's, then the lab's settings;
+    /// keys sorted (as `helm get values` prints them), so the file does not depend on which
+    /// part a key came from.
     pub fn merged(&self, user: Option<&Value>) -> Value {
         let mut values = self.defaults.clone();
         if let Some(user) = user {
@@ -39,7 +41,20 @@ impl HelmValues {
         for (_, setting) in &self.settings {
             merge(&mut values, setting);
         }
-        values
+        sorted(values)
+    }
+}
+
+/// `value` with the keys of every map in sorted order.
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
     }
 }
 
@@ -139,11 +154,14 @@ mod tests {
     #[test]
     fn user_values_override_choices_and_settings_win() {
         let user = json!({"operator": {"replicas": 1, "extra": true}, "routingMode": "native", "ipam": {"mode": "x"}});
+        let merged = values().merged(Some(&user));
         assert_eq!(
-            values().merged(Some(&user)),
+            merged,
             json!({"operator": {"replicas": 1, "extra": true}, "routingMode": "native",
                    "ipam": {"operator": {"cidrs": ["10.244.0.0/16"]}, "mode": "x"}})
         );
+        let keys: Vec<&String> = merged.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["ipam", "operator", "routingMode"], "sorted");
         assert!(conflicts(&values(), &user).is_empty());
     }
 

@@ -21,7 +21,9 @@ pub fn component(lab: &LabReader) -> Component {
     }
     let pods = lab.network().pods.value.to_string();
     let (name, namespace, privileged, values) = match &lab.cni().kind {
-        CniKind::Calico { encapsulation } => ("tigera-operator", "tigera-operator", true, calico(&pods, *encapsulation)),
+        CniKind::Calico { encapsulation } => {
+            ("tigera-operator", "tigera-operator", true, calico(&pods, *encapsulation))
+        }
         CniKind::Cilium { kube_proxy_replacement } => {
             ("cilium", "kube-system", false, cilium(lab, &pods, *kube_proxy_replacement))
         }
@@ -106,7 +108,8 @@ fn cilium(lab: &LabReader, pods: &str, kube_proxy_replacement: bool) -> HelmValu
         let mut devices: Vec<String> = lab.nodes().map(|n| n.interface_name().to_string()).collect();
         devices.sort();
         devices.dedup();
-        values = values.setting(SourceId::LoadBalancer, json!({"l2announcements": {"enabled": true}, "devices": devices}));
+        values =
+            values.setting(SourceId::LoadBalancer, json!({"l2announcements": {"enabled": true}, "devices": devices}));
     }
     values
 }

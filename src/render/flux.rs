@@ -10,8 +10,8 @@ use serde_json::{json, Value};
 use super::addons::components;
 use super::addons::{component_id, objects, yaml_values};
 use super::components::{metadata, Component, Release};
-use crate::model::{GitOps, UserLayer};
 use crate::model::SourceId;
+use crate::model::{GitOps, UserLayer};
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
@@ -142,10 +142,15 @@ fn files(gitops: &GitOps, components: &[Component], user_layers: &[UserLayer]) -
         }
     }
     files.push(("sources.yaml".into(), all.clone(), repositories));
-    let mut layers: Vec<Value> = components.iter().map(|c| layer_kustomization(gitops, c.layer, &c.depends_on)).collect();
+    let mut layers: Vec<Value> =
+        components.iter().map(|c| layer_kustomization(gitops, c.layer, &c.depends_on)).collect();
     layers.extend(user_layers.iter().map(|layer| user_layer_kustomization(gitops, layer, components)));
     let user_sources = user_layers.iter().map(|l| Need::from(SourceId::Layer(l.name.value.clone())));
-    files.push(("layers.yaml".into(), [all, vec![SourceId::Gitops.into()]].into_iter().flatten().chain(user_sources).collect(), layers));
+    files.push((
+        "layers.yaml".into(),
+        [all, vec![SourceId::Gitops.into()]].into_iter().flatten().chain(user_sources).collect(),
+        layers,
+    ));
     for component in components {
         let needs = needs_of(component);
         let mut resources = Vec::new();

@@ -21,8 +21,10 @@ pub fn components(lab: &LabReader) -> Vec<Component> {
             controller.namespace = Some(Namespace { name: METALLB_NAMESPACE.into(), privileged: true });
             let bgp = lb.mode.value == LbMode::Bgp;
             // FRR-K8s (the 0.16 default) only matters for BGP; L2 runs the plain speaker.
-            let values = HelmValues::new(json!({}))
-                .setting(SourceId::LoadBalancer, json!({"speaker": {"frr": {"enabled": false}}, "frrk8s": {"enabled": bgp}}));
+            let values = HelmValues::new(json!({})).setting(
+                SourceId::LoadBalancer,
+                json!({"speaker": {"frr": {"enabled": false}}, "frrk8s": {"enabled": bgp}}),
+            );
             controller.set_release(lab, "metallb", METALLB_NAMESPACE, values);
             let mut pools = Component::new("load-balancer-pools", &[SourceId::LoadBalancer, SourceId::Network]);
             pools.depends_on = vec!["load-balancer"];

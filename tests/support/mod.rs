@@ -83,11 +83,36 @@ pub fn run_tool(name: &str, args: &[&str], dir: &Path) -> (bool, String) {
     (output.status.success(), text)
 }
 
+/// Copies the document at `input` (root-relative) into `dir` as `homelab.kdl`, with the files it
+/// names: a fixture keeps them in the directory named after it (`cilium.kdl` → `cilium/`).
+pub fn copy_document(input: &str, dir: &Path) {
+    let input = root().join(input);
+    std::fs::copy(&input, dir.join("homelab.kdl")).unwrap();
+    let stem = input.file_stem().unwrap();
+    let beside = input.with_file_name(stem);
+    if beside.is_dir() {
+        copy_tree(&beside, &dir.join(stem));
+    }
+}
+
+/// Copies the directory tree `from` to `to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
 /// Builds the document at `input` (root-relative) into a fresh temporary directory
 /// (`out/`, `state/`) through the binary.
 pub fn build_fixture(input: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(root().join(input), dir.path().join("homelab.kdl")).unwrap();
+    copy_document(input, dir.path());
     let run = hlc_in(dir.path(), &["build", "homelab.kdl", "-o", "out", "--state", "state"]);
     assert_eq!(run.status, 0, "{input}: {}", run.stderr);
     dir
