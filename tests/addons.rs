@@ -40,7 +40,8 @@ fn kind(document: &Value) -> (&str, &str) {
 /// Whether an object is a built-in Kubernetes kind (core group or a `*.k8s.io` group).
 fn is_builtin(document: &Value) -> bool {
     let api_version = kind(document).0;
-    api_version.rsplit_once('/').is_none_or(|(group, _)| group.ends_with(".k8s.io"))
+    // A CRD's group always has a dot; the built-in groups are `apps`, `batch`, … and `*.k8s.io`.
+    api_version.rsplit_once('/').is_none_or(|(group, _)| !group.contains('.') || group.ends_with(".k8s.io"))
 }
 
 /// `shared/schemas/<group>/<kind>_<version>.json` for a CRD object, if it is one.

@@ -1135,6 +1135,13 @@ fn live_objects(
     if !flux.is_empty() {
         let (ok, text) = kubectl_run(&["create", "namespace", "flux-system"]);
         assert!(ok, "{input}: {text}");
+        // A dry run creates nothing: the namespaces the tree's objects (a user layer's) go into
+        // must exist for real.
+        let namespaces = flux.iter().flat_map(|text| yaml_documents(text)).filter(|o| o["kind"] == "Namespace");
+        for name in namespaces.filter_map(|o| o["metadata"]["name"].as_str().map(str::to_string)) {
+            let (ok, text) = kubectl_run(&["create", "namespace", &name]);
+            assert!(ok, "{input}: {text}");
+        }
         let file = write("flux.yaml", &yaml_stream(&flux));
         let (ok, text) = dry_run(&file, None);
         assert!(ok, "{input}: the API server rejects the Flux tree's objects:\n{text}");

@@ -265,3 +265,42 @@ fn a_mirror_key_and_debian_paths_follow_the_lab() {
     assert_eq!(user_data["apt"]["primary"][0]["uri"].as_str(), Some("http://mirror.lan/debian"));
     assert_eq!(user_data["apt"]["security"][0]["uri"].as_str(), Some("http://mirror.lan/debian-security"));
 }
+
+#[test]
+fn the_test_scripts_read_the_pins_table_as_toml_does() {
+    let text = std::fs::read_to_string(root().join("src/pins.toml")).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    let mut queries = Vec::new();
+    for (section, entries) in &table {
+        for (key, value) in entries.as_table().unwrap() {
+            match value {
+                toml::Value::String(value) => queries.push((section.clone(), key.clone(), value.clone())),
+                toml::Value::Table(chart) => {
+                    for (field, value) in chart {
+                        queries.push((format!("{section}.{key}"), field.clone(), value.as_str().unwrap().to_string()));
+                    }
+                }
+                other => panic!("{section}.{key}: {other:?} is not a string"),
+            }
+        }
+    }
+    assert!(queries.len() > 20, "{queries:?}");
+    let script = queries.iter().map(|(section, key, _)| format!("pin '{section}' '{key}'")).collect::<Vec<_>>().join(" && ");
+    let read = |script: &str| {
+        let output = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(format!(". tests/support/pins.sh && {script}"))
+            .current_dir(root())
+            .output()
+            .unwrap();
+        (output.status.success(), String::from_utf8(output.stdout).unwrap())
+    };
+    let (ok, stdout) = read(&script);
+    assert!(ok, "{stdout}");
+    let expected: Vec<&str> = queries.iter().map(|(_, _, value)| value.as_str()).collect();
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), expected);
+    let newest = table["kubernetes"].as_table().unwrap().values().last().unwrap().as_str().unwrap().to_string();
+    assert_eq!(read("newest_kubernetes").1.trim(), format!("v{newest}"));
+    // Negative control: a key the table does not have fails.
+    assert!(!read("pin charts.cilium checksum").0);
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Lays out the Helm charts hlc pins (src/render/charts.rs), ready for `helm template`, and the CRDs of
+# Lays out the Helm charts hlc pins (src/pins.toml), ready for `helm template`, and the CRDs of
 # the components hlc writes objects for, from the Go module proxy: the module zip of each project at
 # the pinned version holds its chart and CRDs. Where the proxy does not serve the pinned version,
 # the chart comes from tests/charts/ (packed from the upstream tag, checked against SHA256SUMS; see
@@ -8,12 +8,13 @@
 # Cached by version under ${HLC_CONSUMERS:-$HOME/.cache/hlc-consumers}/charts-<chart>-<version>/
 # (the modules in GOMODCACHE there, as consumers.sh keeps them). Progress goes to stderr; the LAST
 # line of stdout is a directory holding, for each chart, `<chart>-<version>` (the chart directory,
-# named as charts.rs names chart and version) and `crds/<project>/` (CRD files), plus SOURCES.
+# named as src/pins.toml names chart and version) and `crds/<project>/` (CRD files), plus SOURCES.
 set -euo pipefail
 
-FLUX_VERSION=${HLC_FLUX_VERSION:-v2.9.4} # charts.rs FLUX_VERSION: the controllers' versions come from it
-
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/support/pins.sh
+. "$here/pins.sh"
+FLUX_VERSION=${HLC_FLUX_VERSION:-$(pin flux version)} # the controllers' versions come from it
 vendored=$here/../charts
 root=${HLC_CONSUMERS:-$HOME/.cache/hlc-consumers}
 mkdir -p "$root"
@@ -55,6 +56,13 @@ vendored() {
 out=$root/charts
 mkdir -p "$out/crds"
 sources=()
+
+# chart NAME SOURCE-TEXT: the chart at its version in src/pins.toml (VERSION in SOURCE-TEXT).
+pinned_chart() {
+    local version
+    version=$(pin "charts.$1" version) || die "src/pins.toml pins no chart $1"
+    chart "$1" "$version" "${2//VERSION/$version}"
+}
 
 # chart NAME VERSION SOURCE-TEXT: prepares $root/charts-NAME-VERSION/NAME (the function `lay_NAME`
 # fills $dir.tmp/NAME when missing) and links it as $out/NAME-VERSION.
@@ -98,19 +106,20 @@ lay_rook_ceph() {
 lay_csi_driver_nfs() { untar "csi-driver-nfs-$2.tgz" "$1"; }
 lay_ingress_nginx() { untar "ingress-nginx-$2.tgz" "$1"; }
 
-chart tigera-operator v3.31.7 "tests/charts/tigera-operator-v3.31.7.tgz (projectcalico/calico tag v3.31.7, charts/tigera-operator, crds/calico from libcalico-go/config/crd)"
-chart cilium 1.20.0 "github.com/cilium/cilium@v1.20.0 install/kubernetes/cilium"
-chart flannel v0.28.9 "github.com/flannel-io/flannel@v0.28.9 chart/kube-flannel"
-chart metallb 0.16.1 "go.universe.tf/metallb@v0.16.1 charts/metallb (with charts/crds and charts/frr-k8s-0.0.25.tgz)"
-chart rook-ceph v1.19.10 "tests/charts/rook-ceph-v1.19.10.tgz (rook/rook tag v1.19.10, deploy/charts/rook-ceph; charts/library from deploy/charts/library; charts/ceph-csi-operator: ceph/ceph-csi-operator tag v0.6.0)"
-chart csi-driver-nfs 4.13.4 "tests/charts/csi-driver-nfs-4.13.4.tgz (kubernetes-csi/csi-driver-nfs tag v4.13.4, charts/v4.13.4/csi-driver-nfs-4.13.4.tgz)"
-chart ingress-nginx 4.15.1 "tests/charts/ingress-nginx-4.15.1.tgz (kubernetes/ingress-nginx tag helm-chart-4.15.1, charts/ingress-nginx)"
+pinned_chart tigera-operator "tests/charts/tigera-operator-VERSION.tgz (projectcalico/calico tag VERSION, charts/tigera-operator, crds/calico from libcalico-go/config/crd)"
+pinned_chart cilium "github.com/cilium/cilium@vVERSION install/kubernetes/cilium"
+pinned_chart flannel "github.com/flannel-io/flannel@VERSION chart/kube-flannel"
+pinned_chart metallb "go.universe.tf/metallb@vVERSION charts/metallb (with charts/crds and its charts/frr-k8s-*.tgz)"
+pinned_chart rook-ceph "tests/charts/rook-ceph-VERSION.tgz (rook/rook tag VERSION, deploy/charts/rook-ceph; charts/library from deploy/charts/library; charts/ceph-csi-operator: ceph/ceph-csi-operator tag v0.6.0)"
+pinned_chart csi-driver-nfs "tests/charts/csi-driver-nfs-VERSION.tgz (kubernetes-csi/csi-driver-nfs tag vVERSION, charts/vVERSION/csi-driver-nfs-VERSION.tgz)"
+pinned_chart ingress-nginx "tests/charts/ingress-nginx-VERSION.tgz (kubernetes/ingress-nginx tag helm-chart-VERSION, charts/ingress-nginx)"
 
 # ---- CRDs that no chart above renders: Cilium's (its operator creates them from these files) and
 # Flux's, at the controller versions Flux $FLUX_VERSION installs (its manifests/bases name them).
-cilium=$(module github.com/cilium/cilium@v1.20.0) # the chart's version above
+cilium_version=v$(pin charts.cilium version) # the chart's version above
+cilium=$(module "github.com/cilium/cilium@$cilium_version")
 ln -sfn "$cilium/pkg/k8s/apis/cilium.io/client/crds" "$out/crds/cilium"
-sources+=("crds/cilium github.com/cilium/cilium@v1.20.0 pkg/k8s/apis/cilium.io/client/crds")
+sources+=("crds/cilium github.com/cilium/cilium@$cilium_version pkg/k8s/apis/cilium.io/client/crds")
 flux2=$(module "github.com/fluxcd/flux2/v2@$FLUX_VERSION")
 for controller in source-controller kustomize-controller helm-controller; do
     version=$(sed -n "s#.*/$controller/releases/download/\(v[0-9.]*\)/.*crds.yaml#\1#p" \

@@ -10,10 +10,13 @@
 # binaries. Exits non-zero, saying what is missing, when something cannot be built.
 set -euo pipefail
 
-KUBERNETES_VERSION=${HLC_KUBERNETES_VERSION:-v1.37.2}
+# shellcheck source=tests/support/pins.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pins.sh"
+KUBERNETES_VERSION=${HLC_KUBERNETES_VERSION:-$(newest_kubernetes)} # src/pins.toml
 HELM_VERSION=${HLC_HELM_VERSION:-v3.22.0}
 CONTAINERD_VERSION=${HLC_CONTAINERD_VERSION:-v2.2.9}
-KUBE_VIP_VERSION=${HLC_KUBE_VIP_VERSION:-v0.9.2} # source only: the env variables it reads
+kube_vip_image=$(pin images kube-vip)
+KUBE_VIP_VERSION=${HLC_KUBE_VIP_VERSION:-${kube_vip_image##*:}} # source only: the env variables it reads
 GO_VERSION=1.26.8 # used only when no go is installed: fetched from the module proxy as golang.org/toolchain
 
 root=${HLC_CONSUMERS:-$HOME/.cache/hlc-consumers}
