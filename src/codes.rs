@@ -97,6 +97,7 @@ codes! {
     UnknownLayer = "hlc::gitops::unknown-layer", Error, "a layer's `after=` names no layer of the Flux tree";
     LayerClash = "hlc::gitops::layer-clash", Error, "a user layer has the name of a layer hlc writes";
     LayerCycle = "hlc::gitops::layer-cycle", Error, "user layers wait for each other in a cycle";
+    PlainSecret = "hlc::gitops::plain-secret", Error, "a user layer holds a Secret in plain text (it would be committed to Git)";
     UnusedMirror = "hlc::packages::unused-mirror", Warning, "a package mirror for a repository the nodes do not use";
     StateIdentity = "hlc::state::identity", Error, "the state directory is missing, empty or holds other CAs than the tree it would replace (build and diff only)";
     StateNotIgnored = "hlc::state::not-ignored", Warning, "the state directory sits in a git work tree and is not ignored (build only)";

@@ -285,7 +285,8 @@ fn the_test_scripts_read_the_pins_table_as_toml_does() {
         }
     }
     assert!(queries.len() > 20, "{queries:?}");
-    let script = queries.iter().map(|(section, key, _)| format!("pin '{section}' '{key}'")).collect::<Vec<_>>().join(" && ");
+    let script =
+        queries.iter().map(|(section, key, _)| format!("pin '{section}' '{key}'")).collect::<Vec<_>>().join(" && ");
     let read = |script: &str| {
         let output = std::process::Command::new("bash")
             .arg("-c")
@@ -303,4 +304,31 @@ fn the_test_scripts_read_the_pins_table_as_toml_does() {
     assert_eq!(read("newest_kubernetes").1.trim(), format!("v{newest}"));
     // Negative control: a key the table does not have fails.
     assert!(!read("pin charts.cilium checksum").0);
+}
+
+#[test]
+fn a_sops_encrypted_secret_is_allowed_and_flux_decrypts_its_layer() {
+    let layer = "\ngitops \"flux\" url=\"https://git.example.net/fleet.git\" {\n    layer \"apps\"\n}\n";
+    let edit = |t: String| t.lines().filter(|l| !l.starts_with("gitops ")).collect::<Vec<_>>().join("\n") + layer;
+    let encrypted = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: default\nstringData:\n  password: ENC[AES256_GCM,data:c2VjcmV0,iv:aXY=,tag:dGFn,type:str]\nsops:\n  age:\n  - recipient: age1example\n    enc: x\n  version: 3.9.0\n";
+    let dir = lab_with("homelab.kdl", edit, &[("apps/db.yaml", encrypted)]);
+    let run = build(dir.path());
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let tree = std::fs::read_dir(dir.path().join("out/flux/clusters")).unwrap().next().unwrap().unwrap().path();
+    let text = std::fs::read_to_string(tree.join("layers.yaml")).unwrap();
+    let layers: Vec<serde_yaml::Value> =
+        serde_yaml::Deserializer::from_str(&text).map(|d| serde::Deserialize::deserialize(d).unwrap()).collect();
+    let apps = layers.iter().find(|l| l["metadata"]["name"] == "apps").unwrap();
+    assert_eq!(apps["spec"]["decryption"]["provider"].as_str(), Some("sops"));
+    assert_eq!(apps["spec"]["decryption"]["secretRef"]["name"].as_str(), Some("sops-age"));
+    // Negative control: the same Secret without its `sops` block is refused, and nothing written.
+    let plain = encrypted.split("sops:").next().unwrap();
+    let dir = lab_with("homelab.kdl", edit, &[("apps/db.yaml", plain)]);
+    let run = build(dir.path());
+    assert_eq!(run.status, 1);
+    assert!(run.stderr.contains("hlc::gitops::plain-secret"), "{}", run.stderr);
+    assert!(!dir.path().join("out").exists());
+    // Only layers with encrypted files get a decryption block (the fixture's apps layer has none).
+    let out = built("fixtures/valid/cilium.kdl").join("out");
+    assert!(!std::fs::read_to_string(out.join("flux/clusters/cil/layers.yaml")).unwrap().contains("decryption"));
 }

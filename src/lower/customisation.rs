@@ -84,10 +84,14 @@ fn lower_layer(node: &KdlNode, source: &Source, diagnostics: &mut Vec<Diagnostic
             return None;
         }
     };
-    for problem in files.iter().filter_map(manifest_problem) {
+    for (code, problem) in files.iter().filter_map(manifest_problem) {
+        let help = match code {
+            Code::PlainSecret => "a Secret in Git is readable by everyone who can read the repository: encrypt it with SOPS (Flux decrypts it; see the README) or keep it out of Git (External Secrets, Sealed Secrets)",
+            _ => "every .yaml/.yml file of a layer holds Kubernetes objects (apiVersion, kind) or is a kustomization.yaml",
+        };
         diagnostics.push(
-            Diagnostic::new(Code::InputFile, directory.span, format!("layer `{}`: {problem}", name.value), "in this directory")
-                .with_help("every .yaml/.yml file of a layer holds Kubernetes objects (apiVersion, kind) or is a kustomization.yaml"),
+            Diagnostic::new(code, directory.span, format!("layer `{}`: {problem}", name.value), "in this directory")
+                .with_help(help),
         );
     }
     if files.iter().all(|f| !is_yaml(&f.path)) {
@@ -101,29 +105,43 @@ fn lower_layer(node: &KdlNode, source: &Source, diagnostics: &mut Vec<Diagnostic
             .with_help("Flux applies the .yaml files of a layer's directory; an empty layer is a mistake"),
         );
     }
-    Some(UserLayer { name, directory, after, files })
+    let sops = files.iter().any(|f| is_yaml(&f.path) && documents(f).iter().any(|d| d.get("sops").is_some()));
+    Some(UserLayer { name, directory, after, files, sops })
+}
+
+/// A file's YAML documents (none when it is not YAML).
+fn documents(file: &FileBeside) -> Vec<serde_yaml::Value> {
+    let Ok(text) = std::str::from_utf8(&file.bytes) else { return vec![] };
+    serde_yaml::Deserializer::from_str(text).map_while(|d| serde_yaml::Value::deserialize(d).ok()).collect()
 }
 
 fn is_yaml(path: &str) -> bool {
     path.ends_with(".yaml") || path.ends_with(".yml")
 }
 
-/// Why a layer's file is not a manifest file Flux can apply, if it is not.
-fn manifest_problem(file: &FileBeside) -> Option<String> {
+/// Why a layer's file is not a manifest file Flux can apply (or must not be in Git), if so.
+fn manifest_problem(file: &FileBeside) -> Option<(Code, String)> {
     if !is_yaml(&file.path) {
         return None;
     }
-    let Ok(text) = std::str::from_utf8(&file.bytes) else { return Some(format!("`{}` is not UTF-8 text", file.path)) };
+    let invalid = |problem: String| Some((Code::InputFile, problem));
+    let Ok(text) = std::str::from_utf8(&file.bytes) else {
+        return invalid(format!("`{}` is not UTF-8 text", file.path));
+    };
     let kustomization = file.path.rsplit('/').next() == Some("kustomization.yaml");
     for (index, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
         let value = match serde_yaml::Value::deserialize(document) {
             Ok(value) => value,
-            Err(error) => return Some(format!("`{}` is not YAML: {error}", file.path)),
+            Err(error) => return invalid(format!("`{}` is not YAML: {error}", file.path)),
         };
         let is_object =
             |v: &serde_yaml::Value| ["apiVersion", "kind"].iter().all(|k| v.get(k).is_some_and(|x| x.is_string()));
         if !value.is_null() && !kustomization && !is_object(&value) {
-            return Some(format!("`{}` document {} has no `apiVersion` and `kind`", file.path, index + 1));
+            return invalid(format!("`{}` document {} has no `apiVersion` and `kind`", file.path, index + 1));
+        }
+        if value.get("kind").and_then(|k| k.as_str()) == Some("Secret") && value.get("sops").is_none() {
+            let message = format!("`{}` document {} is a Secret in plain text", file.path, index + 1);
+            return Some((Code::PlainSecret, message));
         }
     }
     None

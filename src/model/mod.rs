@@ -475,6 +475,8 @@ pub struct UserLayer {
     pub after: Option<Spanned<Vec<String>>>,
     /// The directory's files (recursively, sorted), copied into the tree as they are.
     pub files: Vec<crate::source::FileBeside>,
+    /// Whether a file holds SOPS-encrypted objects (Flux then decrypts the layer).
+    pub sops: bool,
 }
 
 /// Which upstream package repository a mirror stands in for.

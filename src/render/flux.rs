@@ -77,8 +77,16 @@ fn user_layer_kustomization(gitops: &GitOps, layer: &UserLayer, components: &[Co
         Some(after) => after.value.iter().map(String::as_str).collect(),
         None => components.iter().map(|c| c.layer).collect(),
     };
-    layer_kustomization(gitops, &layer.name.value, &depends_on)
+    let mut kustomization = layer_kustomization(gitops, &layer.name.value, &depends_on);
+    if layer.sops {
+        // Flux's convention: the age key in the `sops-age` Secret of flux-system (README).
+        kustomization["spec"]["decryption"] = json!({"provider": "sops", "secretRef": {"name": SOPS_SECRET}});
+    }
+    kustomization
 }
+
+/// The Secret holding the SOPS age key Flux decrypts user layers with.
+pub const SOPS_SECRET: &str = "sops-age";
 
 /// Whether the GitRepository authenticates with the `flux-system` Secret: over ssh. A public
 /// https repository needs no credentials.
