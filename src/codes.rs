@@ -48,6 +48,7 @@ codes! {
     InvalidMac = "hlc::value::mac", Error, "not a MAC address `aa:bb:cc:dd:ee:ff`";
     InvalidSize = "hlc::value::size", Error, "not a size such as `16GiB` or `250GB`";
     InvalidUrl = "hlc::value::url", Error, "not a URL with an allowed scheme";
+    InvalidChartVersion = "hlc::value::chart-version", Error, "not one exact Helm chart version (a range or a word such as `latest`)";
     InvalidHostPort = "hlc::value::host-port", Error, "not `HOST:PORT`";
     InvalidPath = "hlc::value::path", Error, "not an absolute path";
     InvalidNumber = "hlc::value::number", Error, "an integer out of its allowed range";

@@ -90,6 +90,8 @@ fn kind(kind: Kind) -> String {
         Kind::Mac => "mac",
         Kind::Size => "size",
         Kind::Url => "url",
+        Kind::AptUrl => "apt-url",
+        Kind::ChartVersion => "chart-version",
         Kind::Version => "kubernetes-version",
         Kind::DnsLabel => "dns-label",
         Kind::DnsName => "dns-name",

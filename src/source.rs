@@ -79,7 +79,9 @@ impl Source {
     }
 
     /// Every regular file under the directory `relative`, recursively, sorted by path; hidden
-    /// files and directories (`.git`, `.keep`) are left out.
+    /// files and directories (`.git`, `.keep`) are left out. A symbolic link is an error (it could
+    /// reach outside the document's directory, e.g. into the state), and so is the document's
+    /// own directory (it holds the state and the output).
     pub fn files_beside(&self, relative: &str) -> Result<Vec<FileBeside>, String> {
         let root = self.resolve(relative)?;
         if !root.is_dir() {
@@ -88,8 +90,14 @@ impl Source {
                 false => format!("`{relative}`: no such directory"),
             });
         }
+        if Path::new(relative).components().all(|c| c == Component::CurDir) {
+            return Err(format!("`{relative}` is the directory of {} itself (with its state and output): name a subdirectory", self.name));
+        }
         let mut files = Vec::new();
-        walk(&root, "", &mut files).map_err(|error| describe(relative, &error))?;
+        walk(&root, "", &mut files).map_err(|error| match error.kind() {
+            std::io::ErrorKind::Other => error.to_string(),
+            _ => describe(relative, &error),
+        })?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let mut reads = self.reads.lock().expect("no reader panics");
         for file in &files {
@@ -119,7 +127,16 @@ impl Source {
         let directory = self.directory.as_ref().ok_or_else(|| {
             format!("`{relative}` cannot be read: the document was not read from a file (no directory to read it in)")
         })?;
-        Ok(directory.join(path))
+        let resolved = directory.join(path);
+        // No symbolic link on the way: one could lead out of the directory or into the state.
+        let mut walked = directory.clone();
+        for component in path.components() {
+            walked.push(component);
+            if std::fs::symlink_metadata(&walked).is_ok_and(|m| m.is_symlink()) {
+                return Err(format!("`{relative}` goes through a symbolic link (`{}`): name the real path", walked.display()));
+            }
+        }
+        Ok(resolved)
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -154,7 +171,11 @@ fn walk(directory: &Path, prefix: &str, files: &mut Vec<FileBeside>) -> std::io:
             continue;
         }
         let path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
-        let metadata = std::fs::metadata(entry.path())?;
+        let metadata = std::fs::symlink_metadata(entry.path())?;
+        if metadata.is_symlink() {
+            let message = format!("`{path}` is a symbolic link: copy the file in (a link could reach the state's keys)");
+            return Err(std::io::Error::other(message));
+        }
         if metadata.is_dir() {
             walk(&entry.path(), &path, files)?;
         } else if metadata.is_file() {

@@ -21,6 +21,10 @@ pub enum Kind {
     Mac,
     Size,
     Url,
+    /// An `http`/`https` URL apt can use: no credentials, query or fragment.
+    AptUrl,
+    /// One exact Helm chart version (no range).
+    ChartVersion,
     Version,
     DnsLabel,
     DnsName,
@@ -60,6 +64,8 @@ impl Kind {
             Kind::Mac => "MAC address".into(),
             Kind::Size => "size (\"16GiB\", \"250GB\")".into(),
             Kind::Url => "URL".into(),
+            Kind::AptUrl => "http(s) URL".into(),
+            Kind::ChartVersion => "chart version".into(),
             Kind::Version => "Kubernetes version (\"1.36\", \"1.36.2\")".into(),
             Kind::DnsLabel => "DNS label".into(),
             Kind::DnsName => "DNS name".into(),
@@ -491,11 +497,11 @@ const PACKAGE_MIRROR: NodeSpec = NodeSpec {
     props: &[
         required(
             "url",
-            Kind::Url,
+            Kind::AptUrl,
             "what replaces the upstream's scheme and host, the path kept: http://archive.ubuntu.com, ports.ubuntu.com, security.ubuntu.com (os, Ubuntu), http://deb.debian.org, security.debian.org (os, Debian), https://pkgs.k8s.io (kubernetes), https://download.docker.com (containerd)",
         ),
         only_for(
-            prop("key", Kind::Url, Some("the same path on the mirror"), "URL of the repository's signing key"),
+            prop("key", Kind::AptUrl, Some("the upstream's key, over https"), "URL of the repository's signing key (an air-gapped lab serves it itself)"),
             &["kubernetes", "containerd"],
         ),
     ],
@@ -507,7 +513,7 @@ const RELEASE: NodeSpec = NodeSpec {
     doc: "Changes to one Helm release hlc deploys: its chart version, extra values.",
     args: &[arg("name", Kind::String, "the release (= chart) name, e.g. cilium")],
     props: &[
-        prop("version", Kind::String, Some("hlc's pin (src/pins.toml)"), "chart version"),
+        prop("version", Kind::ChartVersion, Some("hlc's pin (src/pins.toml)"), "one exact chart version"),
         prop(
             "values",
             Kind::String,

@@ -233,8 +233,10 @@ fn package_mirrors_replace_the_upstream_hosts() {
     let out = built("fixtures/valid/cilium.kdl").join("out");
     let converge = std::fs::read_to_string(out.join("nodes/c1/etc/hlc/converge")).unwrap();
     let kubernetes = "http://apt.home.arpa:3142/HTTPS///pkgs.k8s.io/core:/stable:/v1.37/deb/";
+    // The packages through the proxy, the key from the upstream (a caching proxy serves no keys).
+    let key = "https://pkgs.k8s.io/core:/stable:/v1.37/deb/Release.key";
     assert!(
-        converge.contains(&format!("add_repository kubernetes '{kubernetes}Release.key' '{kubernetes} /'")),
+        converge.contains(&format!("add_repository kubernetes '{key}' '{kubernetes} /'")),
         "{converge}"
     );
     // No containerd mirror in that lab: Docker's own host.
@@ -331,4 +333,51 @@ fn a_sops_encrypted_secret_is_allowed_and_flux_decrypts_its_layer() {
     // Only layers with encrypted files get a decryption block (the fixture's apps layer has none).
     let out = built("fixtures/valid/cilium.kdl").join("out");
     assert!(!std::fs::read_to_string(out.join("flux/clusters/cil/layers.yaml")).unwrap().contains("decryption"));
+}
+
+#[test]
+fn a_layer_never_reaches_the_state_or_credentials() {
+    let layer = |directory: &str| {
+        format!("\ngitops \"flux\" url=\"https://git.example.net/fleet.git\" {{\n    layer \"apps\" directory=\"{directory}\"\n}}\n")
+    };
+    let app = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n";
+    let without_gitops = |t: &str| t.lines().filter(|l| !l.starts_with("gitops ")).collect::<Vec<_>>().join("\n");
+    // The state beside homelab.kdl, as a build leaves it.
+    let dir = lab_with("homelab.kdl", |t| t, &[("apps/a.yaml", app)]);
+    assert_eq!(build(dir.path()).status, 0);
+    std::os::unix::fs::symlink("../state/pki", dir.path().join("apps/pki")).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("homelab.kdl")).unwrap();
+    let cases: [(String, &str); 3] = [
+        (layer("apps"), "symbolic link"),
+        (layer("."), "itself"),
+        (layer("apps/pki"), "symbolic link"),
+    ];
+    for (gitops, expected) in cases {
+        std::fs::write(dir.path().join("homelab.kdl"), without_gitops(&text) + &gitops).unwrap();
+        let run = build(dir.path());
+        assert_eq!(run.status, 1, "{gitops}");
+        assert!(run.stderr.contains("hlc::input::file") && run.stderr.contains(expected), "{gitops}: {}", run.stderr);
+    }
+    // A values file through a link out of the directory is refused the same way.
+    std::os::unix::fs::symlink("state/pki/ca.key", dir.path().join("values.yaml")).unwrap();
+    let release = without_gitops(&text) + "\nrelease \"metallb\" values=\"values.yaml\"\n";
+    std::fs::write(dir.path().join("homelab.kdl"), release).unwrap();
+    let run = build(dir.path());
+    assert!(run.status == 1 && run.stderr.contains("symbolic link"), "{}", run.stderr);
+}
+
+#[test]
+fn private_keys_and_kubeconfigs_in_a_layer_are_refused() {
+    let layer = "\ngitops \"flux\" url=\"https://git.example.net/fleet.git\" {\n    layer \"apps\"\n}\n";
+    let edit = |t: String| t.lines().filter(|l| !l.starts_with("gitops ")).collect::<Vec<_>>().join("\n") + layer;
+    let app = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n";
+    let key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n";
+    let kubeconfig = "apiVersion: v1\nkind: Config\nclusters: []\nusers:\n- name: admin\n  user:\n    client-key-data: TFMwdA==\n";
+    for (file, content) in [("apps/tls.key", key), ("apps/admin.yaml", kubeconfig)] {
+        let dir = lab_with("homelab.kdl", edit, &[("apps/a.yaml", app), (file, content)]);
+        let run = build(dir.path());
+        assert_eq!(run.status, 1, "{file}");
+        assert!(run.stderr.contains("hlc::gitops::plain-secret"), "{file}: {}", run.stderr);
+        assert!(!dir.path().join("out").exists());
+    }
 }

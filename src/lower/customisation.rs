@@ -121,6 +121,10 @@ fn is_yaml(path: &str) -> bool {
 
 /// Why a layer's file is not a manifest file Flux can apply (or must not be in Git), if so.
 fn manifest_problem(file: &FileBeside) -> Option<(Code, String)> {
+    let secret = |problem: String| Some((Code::PlainSecret, format!("`{}` {problem}", file.path)));
+    if file.bytes.windows(16).any(|w| w == b"PRIVATE KEY-----") {
+        return secret("holds a private key".into());
+    }
     if !is_yaml(&file.path) {
         return None;
     }
@@ -139,9 +143,12 @@ fn manifest_problem(file: &FileBeside) -> Option<(Code, String)> {
         if !value.is_null() && !kustomization && !is_object(&value) {
             return invalid(format!("`{}` document {} has no `apiVersion` and `kind`", file.path, index + 1));
         }
-        if value.get("kind").and_then(|k| k.as_str()) == Some("Secret") && value.get("sops").is_none() {
-            let message = format!("`{}` document {} is a Secret in plain text", file.path, index + 1);
-            return Some((Code::PlainSecret, message));
+        let kind = value.get("kind").and_then(|k| k.as_str());
+        if kind == Some("Secret") && value.get("sops").is_none() {
+            return secret(format!("document {} is a Secret in plain text", index + 1));
+        }
+        if kind == Some("Config") && value.get("users").is_some() {
+            return secret(format!("document {} is a kubeconfig (its credentials would be in Git)", index + 1));
         }
     }
     None

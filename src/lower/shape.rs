@@ -7,7 +7,9 @@ use kdl::{KdlDocument, KdlEntry, KdlNode, KdlValue};
 use crate::codes::Code;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::address::{parse_cidr, parse_ip, AddressRange};
-use crate::model::names::{absolute_path_error, dns_label_error, dns_name_error, url_error, HostPort, Mac};
+use crate::model::names::{
+    absolute_path_error, apt_url_error, chart_version_error, dns_label_error, dns_name_error, url_error, HostPort, Mac,
+};
 use crate::model::{ByteSize, KubeVersion};
 use crate::vocabulary::{did_you_mean, quoted_list, Arg, KdlType, Kind, NodeSpec, Prop};
 
@@ -287,6 +289,8 @@ fn check_text(text: &str, kind: Kind, name: &str, span: Span) -> Option<Diagnost
             url_error(text, &["https", "http", "ssh"]),
             "write a full URL, e.g. \"https://example.com/x\"",
         ),
+        Kind::AptUrl => (Code::InvalidUrl, apt_url_error(text), "write an http(s) URL such as \"http://apt.home.arpa:3142\""),
+        Kind::ChartVersion => (Code::InvalidChartVersion, chart_version_error(text), "write the exact version, e.g. \"1.20.1\""),
         Kind::Path => {
             (Code::InvalidPath, absolute_path_error(text), "write an absolute path such as \"/dev/disk/by-id/…\"")
         }

@@ -112,9 +112,48 @@ pub fn url_error(url: &str, schemes: &[&str]) -> Option<String> {
     None
 }
 
+/// Why `url` cannot be an apt source or key URL (`http`/`https`, no credentials, query or
+/// fragment: they would be written into a public file and apt cannot use them), if it cannot.
+pub fn apt_url_error(url: &str) -> Option<String> {
+    if let Some(error) = url_error(url, &["http", "https"]) {
+        return Some(error);
+    }
+    let authority = url.split_once("://").map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
+    if authority.contains('@') {
+        return Some(format!("`{url}` carries credentials, which would be written into every node's public files"));
+    }
+    if url.contains(['?', '#', ' ']) {
+        return Some(format!("`{url}` has a query, fragment or space: apt appends paths to it"));
+    }
+    None
+}
+
+/// Why `version` is not a chart version hlc can pin (one exact version, no range), if it is not.
+pub fn chart_version_error(version: &str) -> Option<String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+');
+    let starts = version.trim_start_matches('v').starts_with(|c: char| c.is_ascii_digit());
+    (!starts || !version.chars().all(allowed)).then(|| {
+        format!("`{version}` is not one exact chart version such as \"1.20.1\" or \"v3.31.7\" (ranges would let the cluster drift)")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn apt_urls_and_chart_versions() {
+        assert_eq!(apt_url_error("http://apt.home.arpa:3142/HTTPS///pkgs.k8s.io"), None);
+        for bad in ["ssh://acng", "https://user:pw@acng:3142", "http://acng?x=1", "ftp://x"] {
+            assert!(apt_url_error(bad).is_some(), "{bad}");
+        }
+        for good in ["1.20.1", "v3.31.7", "4.15.1-rc.1+build.2"] {
+            assert_eq!(chart_version_error(good), None, "{good}");
+        }
+        for bad in ["", ">=1.2", "1.x || 2", "3.31.8 $(id)", "latest"] {
+            assert!(chart_version_error(bad).is_some(), "{bad}");
+        }
+    }
 
     #[test]
     fn mac_normalises_case_and_separator() {

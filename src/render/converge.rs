@@ -237,7 +237,8 @@ fn docker_repository(os: Os) -> (&'static str, &'static str) {
     }
 }
 
-/// The host a repository is served from: the upstream's, or the lab's mirror in its place.
+/// The host a repository is served from (the upstream's, or the lab's mirror in its place) and
+/// the signing key's URL the lab gives, if any.
 fn repository_host(lab: &LabReader, repository: PackageRepository, upstream: &str) -> (String, Option<String>) {
     match lab.package_mirror(repository) {
         Some(mirror) => (mirror.url.value.clone(), mirror.key.clone()),
@@ -246,18 +247,22 @@ fn repository_host(lab: &LabReader, repository: PackageRepository, upstream: &st
 }
 
 /// The apt repositories the node needs: (name, key URL, source line after `signed-by`), from the
-/// lab's `package-mirror` where it has one.
+/// lab's `package-mirror` where it has one. The key comes from the upstream over HTTPS unless the
+/// lab names another (`key=`, for an air-gapped lab): a caching proxy does not serve keys, and the
+/// upstream's key keeps apt checking the upstream's signatures.
 pub fn repositories(lab: &LabReader) -> Vec<(&'static str, String, String)> {
     let mut repositories = Vec::new();
     if lab.containerd().from_docker {
         let (distribution, codename) = docker_repository(lab.cluster().os);
+        let upstream = format!("https://download.docker.com/linux/{distribution}");
         let (host, key) = repository_host(lab, PackageRepository::Containerd, "https://download.docker.com");
         let url = format!("{host}/linux/{distribution}");
-        repositories.push(("docker", key.unwrap_or(format!("{url}/gpg")), format!("{url} {codename} stable")));
+        repositories.push(("docker", key.unwrap_or(format!("{upstream}/gpg")), format!("{url} {codename} stable")));
     }
+    let path = format!("/core:/stable:/{}/deb/", lab.cluster().kubernetes.value.minor_string());
     let (host, key) = repository_host(lab, PackageRepository::Kubernetes, "https://pkgs.k8s.io");
-    let url = format!("{host}/core:/stable:/{}/deb/", lab.cluster().kubernetes.value.minor_string());
-    repositories.push(("kubernetes", key.unwrap_or(format!("{url}Release.key")), format!("{url} /")));
+    let key = key.unwrap_or(format!("https://pkgs.k8s.io{path}Release.key"));
+    repositories.push(("kubernetes", key, format!("{host}{path} /")));
     repositories
 }
 
