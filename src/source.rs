@@ -91,7 +91,10 @@ impl Source {
             });
         }
         if Path::new(relative).components().all(|c| c == Component::CurDir) {
-            return Err(format!("`{relative}` is the directory of {} itself (with its state and output): name a subdirectory", self.name));
+            return Err(format!(
+                "`{relative}` is the directory of {} itself (with its state and output): name a subdirectory",
+                self.name
+            ));
         }
         let mut files = Vec::new();
         walk(&root, "", &mut files).map_err(|error| match error.kind() {
@@ -133,7 +136,10 @@ impl Source {
         for component in path.components() {
             walked.push(component);
             if std::fs::symlink_metadata(&walked).is_ok_and(|m| m.is_symlink()) {
-                return Err(format!("`{relative}` goes through a symbolic link (`{}`): name the real path", walked.display()));
+                return Err(format!(
+                    "`{relative}` goes through a symbolic link (`{}`): name the real path",
+                    walked.display()
+                ));
             }
         }
         Ok(resolved)
@@ -173,7 +179,8 @@ fn walk(directory: &Path, prefix: &str, files: &mut Vec<FileBeside>) -> std::io:
         let path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
         let metadata = std::fs::symlink_metadata(entry.path())?;
         if metadata.is_symlink() {
-            let message = format!("`{path}` is a symbolic link: copy the file in (a link could reach the state's keys)");
+            let message =
+                format!("`{path}` is a symbolic link: copy the file in (a link could reach the state's keys)");
             return Err(std::io::Error::other(message));
         }
         if metadata.is_dir() {

@@ -147,6 +147,8 @@ fn a_values_file_that_is_not_a_mapping_or_escapes_the_directory_is_an_error() {
     for (values, file, expected) in [
         ("values/list.yaml", Some("- a\n- b\n"), "not a YAML mapping"),
         ("values/broken.yaml", Some("a: [\n"), "not YAML"),
+        ("values/off.yaml", Some("speaker:\n  enabled: off\n"), "Helm reads `off` as the boolean false"),
+        ("values/octal.yaml", Some("controller:\n  mode: 0644\n"), "Helm reads `0644` as an octal number"),
         ("../outside.yaml", None, "relative path inside"),
         ("/etc/passwd", None, "relative path inside"),
         ("values/missing.yaml", None, "no such file"),
@@ -235,10 +237,7 @@ fn package_mirrors_replace_the_upstream_hosts() {
     let kubernetes = "http://apt.home.arpa:3142/HTTPS///pkgs.k8s.io/core:/stable:/v1.37/deb/";
     // The packages through the proxy, the key from the upstream (a caching proxy serves no keys).
     let key = "https://pkgs.k8s.io/core:/stable:/v1.37/deb/Release.key";
-    assert!(
-        converge.contains(&format!("add_repository kubernetes '{key}' '{kubernetes} /'")),
-        "{converge}"
-    );
+    assert!(converge.contains(&format!("add_repository kubernetes '{key}' '{kubernetes} /'")), "{converge}");
     // No containerd mirror in that lab: Docker's own host.
     assert!(converge.contains("'https://download.docker.com/linux/ubuntu noble stable'"));
     let user_data = yaml(&out.join("nodes/c1/nocloud/user-data"));
@@ -347,11 +346,8 @@ fn a_layer_never_reaches_the_state_or_credentials() {
     assert_eq!(build(dir.path()).status, 0);
     std::os::unix::fs::symlink("../state/pki", dir.path().join("apps/pki")).unwrap();
     let text = std::fs::read_to_string(dir.path().join("homelab.kdl")).unwrap();
-    let cases: [(String, &str); 3] = [
-        (layer("apps"), "symbolic link"),
-        (layer("."), "itself"),
-        (layer("apps/pki"), "symbolic link"),
-    ];
+    let cases: [(String, &str); 3] =
+        [(layer("apps"), "symbolic link"), (layer("."), "itself"), (layer("apps/pki"), "symbolic link")];
     for (gitops, expected) in cases {
         std::fs::write(dir.path().join("homelab.kdl"), without_gitops(&text) + &gitops).unwrap();
         let run = build(dir.path());
@@ -372,7 +368,8 @@ fn private_keys_and_kubeconfigs_in_a_layer_are_refused() {
     let edit = |t: String| t.lines().filter(|l| !l.starts_with("gitops ")).collect::<Vec<_>>().join("\n") + layer;
     let app = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n";
     let key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n";
-    let kubeconfig = "apiVersion: v1\nkind: Config\nclusters: []\nusers:\n- name: admin\n  user:\n    client-key-data: TFMwdA==\n";
+    let kubeconfig =
+        "apiVersion: v1\nkind: Config\nclusters: []\nusers:\n- name: admin\n  user:\n    client-key-data: TFMwdA==\n";
     for (file, content) in [("apps/tls.key", key), ("apps/admin.yaml", kubeconfig)] {
         let dir = lab_with("homelab.kdl", edit, &[("apps/a.yaml", app), (file, content)]);
         let run = build(dir.path());
@@ -380,4 +377,17 @@ fn private_keys_and_kubeconfigs_in_a_layer_are_refused() {
         assert!(run.stderr.contains("hlc::gitops::plain-secret"), "{file}: {}", run.stderr);
         assert!(!dir.path().join("out").exists());
     }
+}
+
+#[test]
+fn merge_keys_apply_and_quoted_words_stay_strings() {
+    let values = "base: &base\n  replicas: 1\ncontroller:\n  <<: *base\n  logLevel: 'off'\n";
+    let dir =
+        lab_with("homelab.kdl", |t| t + "\nrelease \"metallb\" values=\"values.yaml\"\n", &[("values.yaml", values)]);
+    let run = build(dir.path());
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let merged = yaml(&dir.path().join("out/cluster/helm-values/metallb.yaml"));
+    assert_eq!(at(&merged, "controller.replicas").as_u64(), Some(1), "the merge key applied");
+    assert_eq!(at(&merged, "controller.logLevel").as_str(), Some("off"), "a quoted word is a string");
+    assert!(at(&merged, "controller.<<").is_null());
 }

@@ -289,8 +289,12 @@ fn check_text(text: &str, kind: Kind, name: &str, span: Span) -> Option<Diagnost
             url_error(text, &["https", "http", "ssh"]),
             "write a full URL, e.g. \"https://example.com/x\"",
         ),
-        Kind::AptUrl => (Code::InvalidUrl, apt_url_error(text), "write an http(s) URL such as \"http://apt.home.arpa:3142\""),
-        Kind::ChartVersion => (Code::InvalidChartVersion, chart_version_error(text), "write the exact version, e.g. \"1.20.1\""),
+        Kind::AptUrl => {
+            (Code::InvalidUrl, apt_url_error(text), "write an http(s) URL such as \"http://apt.home.arpa:3142\"")
+        }
+        Kind::ChartVersion => {
+            (Code::InvalidChartVersion, chart_version_error(text), "write the exact version, e.g. \"1.20.1\"")
+        }
         Kind::Path => {
             (Code::InvalidPath, absolute_path_error(text), "write an absolute path such as \"/dev/disk/by-id/…\"")
         }

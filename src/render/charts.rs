@@ -17,11 +17,21 @@ pub struct HelmValues {
     pub defaults: Value,
     /// Values derived from the lab, each with the source it comes from: they win.
     pub settings: Vec<(SourceId, Value)>,
+    /// Key paths (`a.b.c`) of maps among the defaults that hold one choice of several (Calico's
+    /// address autodetection): a values file that sets one replaces hlc's map instead of adding a
+    /// second choice to it.
+    pub one_of: Vec<&'static str>,
 }
 
 impl HelmValues {
     pub fn new(defaults: Value) -> HelmValues {
-        HelmValues { defaults, settings: Vec::new() }
+        HelmValues { defaults, settings: Vec::new(), one_of: Vec::new() }
+    }
+
+    /// Marks the default map at `path` as one choice of several.
+    pub fn one_of(mut self, path: &'static str) -> HelmValues {
+        self.one_of.push(path);
+        self
     }
 
     /// Adds values derived from `source`.
@@ -36,6 +46,15 @@ impl HelmValues {
     pub fn merged(&self, user: Option<&Value>) -> Value {
         let mut values = self.defaults.clone();
         if let Some(user) = user {
+            for path in &self.one_of {
+                let keys: Vec<&str> = path.split('.').collect();
+                let (last, parents) = keys.split_last().expect("a path has a key");
+                let user_sets = keys.iter().try_fold(user, |v, k| v.get(k)).is_some();
+                let parent = parents.iter().try_fold(&mut values, |v, k| v.get_mut(k));
+                if let (true, Some(Value::Object(parent))) = (user_sets, parent) {
+                    parent.remove(*last);
+                }
+            }
             merge(&mut values, user);
         }
         for (_, setting) in &self.settings {
@@ -163,6 +182,15 @@ mod tests {
         let keys: Vec<&String> = merged.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["ipam", "operator", "routingMode"], "sorted");
         assert!(conflicts(&values(), &user).is_empty());
+    }
+
+    #[test]
+    fn a_one_of_map_is_replaced_whole() {
+        let values =
+            HelmValues::new(json!({"autodetect": {"kubernetes": "NodeInternalIP"}, "x": 1})).one_of("autodetect");
+        let user = json!({"autodetect": {"interface": "eth.*"}});
+        assert_eq!(values.merged(Some(&user)), json!({"autodetect": {"interface": "eth.*"}, "x": 1}));
+        assert_eq!(values.merged(None), json!({"autodetect": {"kubernetes": "NodeInternalIP"}, "x": 1}));
     }
 
     #[test]

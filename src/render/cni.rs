@@ -61,6 +61,7 @@ fn calico(pods: &str, encapsulation: CalicoEncapsulation) -> HelmValues {
             },
         },
     }))
+    .one_of("installation.calicoNetwork.nodeAddressAutodetectionV4")
     .setting(
         SourceId::Cni,
         json!({"installation": {

@@ -22,8 +22,13 @@ pub fn component(lab: &LabReader) -> Option<Component> {
         };
         service["annotations"] = json!({annotation: ip.value.to_string()});
     }
-    let values = HelmValues::new(json!({"controller": {"ingressClassResource": {"default": true}}}))
-        .setting(SourceId::Ingress, json!({"controller": {"service": service}}));
+    // A LoadBalancer Service is hlc's choice; only with a load balancer (which gives it the
+    // lab's address) is it the lab's.
+    let mut values = HelmValues::new(json!({"controller": {"ingressClassResource": {"default": true}}}));
+    match lab.load_balancer() {
+        Some(_) => values = values.setting(SourceId::Ingress, json!({"controller": {"service": service}})),
+        None => values.defaults["controller"]["service"] = service,
+    }
     component.set_release(lab, "ingress-nginx", "ingress-nginx", values);
     Some(component)
 }

@@ -7,6 +7,9 @@ use super::components::Component;
 use crate::model::SourceId;
 use crate::plan::reads::LabReader;
 
+/// The CSI driver the NFS StorageClasses name.
+pub const CSI_DRIVER: &str = "nfs.csi.k8s.io";
+
 pub fn component(lab: &LabReader) -> Option<Component> {
     if !lab.has_nfs() {
         return None;
@@ -18,7 +21,8 @@ pub fn component(lab: &LabReader) -> Option<Component> {
     let values = HelmValues::new(json!({
         "controller": {"replicas": 1, "enableSnapshotter": false},
         "externalSnapshotter": {"enabled": false},
-    }));
+    }))
+    .setting(SourceId::Storage, json!({"driver": {"name": CSI_DRIVER}}));
     component.set_release(lab, "csi-driver-nfs", "kube-system", values);
     Some(component)
 }

@@ -11,6 +11,8 @@ use crate::plan::reads::LabReader;
 use crate::plan::Need;
 
 pub const NAMESPACE: &str = "rook-ceph";
+/// The prefix of the Ceph CSI driver names the StorageClasses name (`rook-ceph.rbd.csi.ceph.com`).
+pub const CSI_DRIVER_PREFIX: &str = "rook-ceph";
 
 pub fn components(lab: &LabReader) -> Vec<Component> {
     let Some(ceph) = lab.ceph() else { return vec![] };
@@ -38,7 +40,11 @@ fn operator(lab: &LabReader) -> Component {
     let values = HelmValues::new(json!({"csi": {"provisionerReplicas": replicas}, "monitoring": {"enabled": false}}))
         .setting(
             SourceId::Ceph,
-            json!({"crds": {"enabled": true}, "csi": {"enableRbdDriver": true, "enableCephfsDriver": true}}),
+            json!({"crds": {"enabled": true}, "csi": {
+                "enableRbdDriver": true,
+                "enableCephfsDriver": true,
+                "csiDriverNamePrefix": CSI_DRIVER_PREFIX,
+            }}),
         );
     operator.set_release(lab, "rook-ceph", NAMESPACE, values);
     operator

@@ -75,7 +75,12 @@ fn rbd(pool: &CephPool) -> Option<Value> {
         json!({"clusterID": NAMESPACE, "pool": pool.name.value, "imageFormat": "2", "imageFeatures": "layering"});
     merge(&mut parameters, csi_secrets("rbd"));
     parameters["csi.storage.k8s.io/fstype"] = json!("ext4");
-    Some(storage_class(pool.storage_class.as_ref()?, pool.default.is_some(), "rook-ceph.rbd.csi.ceph.com", parameters))
+    Some(storage_class(
+        pool.storage_class.as_ref()?,
+        pool.default.is_some(),
+        &format!("{}.rbd.csi.ceph.com", super::rook::CSI_DRIVER_PREFIX),
+        parameters,
+    ))
 }
 
 fn cephfs(pool: &CephPool) -> Option<Value> {
@@ -85,7 +90,7 @@ fn cephfs(pool: &CephPool) -> Option<Value> {
     Some(storage_class(
         pool.storage_class.as_ref()?,
         pool.default.is_some(),
-        "rook-ceph.cephfs.csi.ceph.com",
+        &format!("{}.cephfs.csi.ceph.com", super::rook::CSI_DRIVER_PREFIX),
         parameters,
     ))
 }
@@ -108,7 +113,7 @@ fn nfs(lab: &LabReader, share: &crate::model::Nfs) -> Value {
     let mut class = storage_class(
         &share.storage_class,
         share.default.is_some(),
-        "nfs.csi.k8s.io",
+        super::nfs::CSI_DRIVER,
         json!({"server": server, "share": share.path.value}),
     );
     // Shares often hold data that outlives a claim: keep it when the claim goes.
