@@ -7,6 +7,7 @@ mod auth;
 mod cluster;
 mod customisation;
 mod facts;
+mod layers;
 mod nodes;
 mod read;
 pub mod shape;
@@ -32,7 +33,7 @@ pub fn lower(document: &KdlDocument, source: &Source) -> (Option<Lab>, Vec<Diagn
     let cni = addons::lower_cni(top("cni").next());
     let auth = top("auth").next().map(|node| auth::lower_auth(node, &mut diagnostics));
     let releases = top("release").filter_map(|n| customisation::lower_release(n, source, &mut diagnostics)).collect();
-    let layers = top("gitops").next().map(|n| customisation::lower_layers(n, source, &mut diagnostics));
+    let layers = top("gitops").next().map(|n| layers::lower_layers(n, source, &mut diagnostics));
     let lab = (|| {
         let cluster = cluster::lower_cluster(top("cluster").next()?)?;
         let gitops = top("gitops").next().and_then(|node| auth::lower_gitops(node, &cluster.name));
