@@ -391,3 +391,44 @@ fn merge_keys_apply_and_quoted_words_stay_strings() {
     assert_eq!(at(&merged, "controller.logLevel").as_str(), Some("off"), "a quoted word is a string");
     assert!(at(&merged, "controller.<<").is_null());
 }
+
+/// What Debian 12's cloud-init makes of a user-data file's `apt:` section: (primary, security,
+/// the deb lines its sources.list template renders for DISTRO), by its own apt module.
+fn cloud_init_apt(distro: &str, arch: &str, user_data: &Path) -> (String, String, Vec<String>) {
+    let script = root().join("tests/support/apt-mirrors.py");
+    let output = std::process::Command::new("/usr/bin/python3")
+        .args([script.to_str().unwrap(), distro, arch, user_data.to_str().unwrap()])
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let lines = line["sources"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect();
+    (line["primary"].as_str().unwrap().into(), line["security"].as_str().unwrap().into(), lines)
+}
+
+/// The deb lines that do not come from `host`.
+fn elsewhere(lines: &[String], host: &str) -> Vec<String> {
+    lines.iter().filter(|l| !l.split_whitespace().nth(1).is_some_and(|uri| uri.starts_with(host))).cloned().collect()
+}
+
+#[test]
+fn cloud_init_reads_the_os_mirror_as_hlc_means_it() {
+    // Ubuntu (the cilium fixture) and Debian 12 with the same mirror host.
+    let ubuntu = built("fixtures/valid/cilium.kdl").join("out/nodes/c1/nocloud/user-data");
+    let (primary, security, lines) = cloud_init_apt("ubuntu", "amd64", &ubuntu);
+    assert_eq!((primary.as_str(), security.as_str()), ("http://apt.home.arpa:3142/ubuntu", "http://apt.home.arpa:3142/ubuntu"));
+    assert!(lines.len() >= 3 && elsewhere(&lines, "http://apt.home.arpa:3142/").is_empty(), "{lines:?}");
+    let dir = lab_with("homelab.kdl", |t| t.replace("os \"ubuntu-24.04\"", "os \"debian-12\"") + "\npackage-mirror \"os\" url=\"http://mirror.lan\"\n", &[]);
+    assert_eq!(build(dir.path()).status, 0);
+    let node = std::fs::read_dir(dir.path().join("out/nodes")).unwrap().next().unwrap().unwrap().path();
+    let user_data = node.join("nocloud/user-data");
+    let (primary, security, lines) = cloud_init_apt("debian", "amd64", &user_data);
+    assert_eq!((primary.as_str(), security.as_str()), ("http://mirror.lan/debian", "http://mirror.lan/debian-security"));
+    assert!(elsewhere(&lines, "http://mirror.lan/").is_empty(), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("/debian-security bookworm-security")), "{lines:?}");
+    // Negative control: a user-data whose security archive points elsewhere is caught.
+    let changed = std::fs::read_to_string(&user_data).unwrap().replace("http://mirror.lan/debian-security", "http://other.lan/debian-security");
+    std::fs::write(dir.path().join("changed-user-data"), changed).unwrap();
+    let (_, _, lines) = cloud_init_apt("debian", "amd64", &dir.path().join("changed-user-data"));
+    assert!(!elsewhere(&lines, "http://mirror.lan/").is_empty());
+}
