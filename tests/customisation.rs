@@ -301,7 +301,7 @@ fn the_test_scripts_read_the_pins_table_as_toml_does() {
     assert!(ok, "{stdout}");
     let expected: Vec<&str> = queries.iter().map(|(_, _, value)| value.as_str()).collect();
     assert_eq!(stdout.lines().collect::<Vec<_>>(), expected);
-    let newest = table["kubernetes"].as_table().unwrap().values().last().unwrap().as_str().unwrap().to_string();
+    let newest = table["kubernetes"].as_table().unwrap().values().next_back().unwrap().as_str().unwrap().to_string();
     assert_eq!(read("newest_kubernetes").1.trim(), format!("v{newest}"));
     // Negative control: a key the table does not have fails.
     assert!(!read("pin charts.cilium checksum").0);
@@ -416,18 +416,32 @@ fn cloud_init_reads_the_os_mirror_as_hlc_means_it() {
     // Ubuntu (the cilium fixture) and Debian 12 with the same mirror host.
     let ubuntu = built("fixtures/valid/cilium.kdl").join("out/nodes/c1/nocloud/user-data");
     let (primary, security, lines) = cloud_init_apt("ubuntu", "amd64", &ubuntu);
-    assert_eq!((primary.as_str(), security.as_str()), ("http://apt.home.arpa:3142/ubuntu", "http://apt.home.arpa:3142/ubuntu"));
+    assert_eq!(
+        (primary.as_str(), security.as_str()),
+        ("http://apt.home.arpa:3142/ubuntu", "http://apt.home.arpa:3142/ubuntu")
+    );
     assert!(lines.len() >= 3 && elsewhere(&lines, "http://apt.home.arpa:3142/").is_empty(), "{lines:?}");
-    let dir = lab_with("homelab.kdl", |t| t.replace("os \"ubuntu-24.04\"", "os \"debian-12\"") + "\npackage-mirror \"os\" url=\"http://mirror.lan\"\n", &[]);
+    let dir = lab_with(
+        "homelab.kdl",
+        |t| {
+            t.replace("os \"ubuntu-24.04\"", "os \"debian-12\"") + "\npackage-mirror \"os\" url=\"http://mirror.lan\"\n"
+        },
+        &[],
+    );
     assert_eq!(build(dir.path()).status, 0);
     let node = std::fs::read_dir(dir.path().join("out/nodes")).unwrap().next().unwrap().unwrap().path();
     let user_data = node.join("nocloud/user-data");
     let (primary, security, lines) = cloud_init_apt("debian", "amd64", &user_data);
-    assert_eq!((primary.as_str(), security.as_str()), ("http://mirror.lan/debian", "http://mirror.lan/debian-security"));
+    assert_eq!(
+        (primary.as_str(), security.as_str()),
+        ("http://mirror.lan/debian", "http://mirror.lan/debian-security")
+    );
     assert!(elsewhere(&lines, "http://mirror.lan/").is_empty(), "{lines:?}");
     assert!(lines.iter().any(|l| l.contains("/debian-security bookworm-security")), "{lines:?}");
     // Negative control: a user-data whose security archive points elsewhere is caught.
-    let changed = std::fs::read_to_string(&user_data).unwrap().replace("http://mirror.lan/debian-security", "http://other.lan/debian-security");
+    let changed = std::fs::read_to_string(&user_data)
+        .unwrap()
+        .replace("http://mirror.lan/debian-security", "http://other.lan/debian-security");
     std::fs::write(dir.path().join("changed-user-data"), changed).unwrap();
     let (_, _, lines) = cloud_init_apt("debian", "amd64", &dir.path().join("changed-user-data"));
     assert!(!elsewhere(&lines, "http://mirror.lan/").is_empty());
