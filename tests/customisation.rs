@@ -446,3 +446,27 @@ fn cloud_init_reads_the_os_mirror_as_hlc_means_it() {
     let (_, _, lines) = cloud_init_apt("debian", "amd64", &dir.path().join("changed-user-data"));
     assert!(!elsewhere(&lines, "http://mirror.lan/").is_empty());
 }
+
+#[test]
+fn removing_a_layer_warns_that_flux_deletes_what_it_applied() {
+    let layer = "\ngitops \"flux\" url=\"https://git.example.net/fleet.git\" {\n    layer \"apps\"\n}\n";
+    let app = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n";
+    let without_gitops = |t: &str| t.lines().filter(|l| !l.starts_with("gitops ")).collect::<Vec<_>>().join("\n");
+    let dir = lab_with("homelab.kdl", |t| without_gitops(&t) + layer, &[("apps/a.yaml", app)]);
+    assert_eq!(build(dir.path()).status, 0);
+    let text = without_gitops(&std::fs::read_to_string(root().join("homelab.kdl")).unwrap());
+    let plain = "\ngitops \"flux\" url=\"https://git.example.net/fleet.git\"\n";
+    std::fs::write(dir.path().join("homelab.kdl"), text.clone() + plain).unwrap();
+    let run = hlc_in(dir.path(), &["diff", "homelab.kdl", "-o", "out", "--state", "state"]);
+    assert!(
+        run.stdout.contains("Flux deletes everything the removed layer(s) apps applied"),
+        "{}{}",
+        run.stdout,
+        run.stderr
+    );
+    // Negative control: a change that keeps every layer says nothing of the kind.
+    std::fs::write(dir.path().join("homelab.kdl"), text + layer).unwrap();
+    std::fs::write(dir.path().join("apps/a.yaml"), app.replace("name: a", "name: b")).unwrap();
+    let run = hlc_in(dir.path(), &["diff", "homelab.kdl", "-o", "out", "--state", "state"]);
+    assert!(run.stdout.contains("apps/a.yaml") && !run.stdout.contains("Flux deletes"), "{}", run.stdout);
+}

@@ -384,6 +384,28 @@ fn cluster_before(old: &Lock, new: &Lock, nodes: &[NodePlan]) -> Vec<String> {
     steps
 }
 
+/// The Flux layers (directories beside `layers.yaml`) the old tree has and the new one lacks.
+fn removed_layers(old: &Lock, new: &Lock) -> Vec<String> {
+    let layers = |lock: &Lock| -> Option<(String, std::collections::BTreeSet<String>)> {
+        let base =
+            lock.files.iter().find_map(|e| e.path.strip_suffix("/layers.yaml").filter(|b| b.starts_with("flux/")))?;
+        let prefix = format!("{base}/");
+        let names = lock
+            .files
+            .iter()
+            .filter_map(|e| e.path.strip_prefix(&prefix)?.split_once('/').map(|(dir, _)| dir.to_string()))
+            .filter(|dir| dir != "flux-system")
+            .collect();
+        Some((base.to_string(), names))
+    };
+    match (layers(old), layers(new)) {
+        (Some((old_base, old_names)), Some((new_base, new_names))) if old_base == new_base => {
+            old_names.difference(&new_names).cloned().collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Whole-cluster steps after every node: Flux applies what changed under cluster/ and flux/.
 fn cluster_after(old: &Lock, new: &Lock, nodes: &[NodePlan]) -> Vec<String> {
     let mut steps = Vec::new();
@@ -392,6 +414,13 @@ fn cluster_after(old: &Lock, new: &Lock, nodes: &[NodePlan]) -> Vec<String> {
     });
     if gitops_changed {
         steps.push("commit and push out/: Flux applies the changes under cluster/ and flux/".into());
+    }
+    let removed = removed_layers(old, new);
+    if !removed.is_empty() {
+        steps.push(format!(
+            "Flux deletes everything the removed layer(s) {} applied (their Kustomizations prune): move or back up what must stay first",
+            removed.join(", ")
+        ));
     }
     if let Some(NodeChange::Upgrade { to, .. }) =
         nodes.iter().map(|n| &n.change).find(|c| matches!(c, NodeChange::Upgrade { .. }))
