@@ -94,6 +94,7 @@ codes! {
     GrantNeedsOidc = "hlc::auth::grant-needs-oidc", Error, "`grant` subjects are OIDC identities but there is no `oidc`";
     InputFile = "hlc::input::file", Error, "a file or directory the document names (a values file, a layer) cannot be read or does not hold what it must";
     UnknownRelease = "hlc::release::unknown", Error, "`release` names a Helm release this lab does not deploy";
+    SecretValue = "hlc::release::secret-value", Warning, "a values file sets what looks like a credential (a password, token, API key) in plain text";
     ValuesConflict = "hlc::release::conflict", Error, "a values file contradicts a value hlc derives from the lab (addresses, CIDRs, the endpoint, pools)";
     UnknownLayer = "hlc::gitops::unknown-layer", Error, "a layer's `after=` names no layer of the Flux tree";
     LayerClash = "hlc::gitops::layer-clash", Error, "a user layer has the name of a layer hlc writes";

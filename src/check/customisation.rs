@@ -16,6 +16,7 @@ use crate::vocabulary::did_you_mean;
 
 /// The rules that need no rendering.
 pub fn check(lab: &Lab, out: &mut Vec<Diagnostic>) {
+    secrets_in_values(lab, out);
     for mirror in &lab.package_mirrors {
         if mirror.repository.value == PackageRepository::Containerd && !lab.facts.containerd.from_docker {
             out.push(
@@ -156,5 +157,43 @@ fn cycles(lab: &Lab, out: &mut Vec<Diagnostic>) {
                 stack.extend(waits.get(next).cloned().unwrap_or_default());
             }
         }
+    }
+}
+
+/// Key names whose string value is a credential (matched at the end of the lower-cased key).
+const CREDENTIAL_KEYS: [&str; 8] =
+    ["password", "passwd", "token", "apikey", "api_key", "clientsecret", "client_secret", "privatekey"];
+
+/// A values file's credentials would be public: values land in `cluster/helm-values/` and the
+/// HelmRelease, both committed.
+fn secrets_in_values(lab: &Lab, out: &mut Vec<Diagnostic>) {
+    for settings in &lab.releases {
+        let Some(user) = &settings.values else { continue };
+        let mut found = Vec::new();
+        credentials(&user.values, "", &mut found);
+        for path in found {
+            out.push(
+                Diagnostic::new(
+                    Code::SecretValue,
+                    user.file.span,
+                    format!("`{}` sets `{path}`, which looks like a credential, in plain text", user.file.value),
+                    "values file",
+                )
+                .with_help("values are public files of the tree (and of Git): point the chart at a Secret instead (most charts take `existingSecret`), and put that Secret, SOPS-encrypted, in a layer"),
+            );
+        }
+    }
+}
+
+fn credentials(value: &serde_json::Value, path: &str, found: &mut Vec<String>) {
+    let Some(map) = value.as_object() else { return };
+    for (key, value) in map {
+        let path = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+        let lower = key.to_lowercase();
+        let secret_key = CREDENTIAL_KEYS.iter().any(|k| lower.ends_with(k));
+        if secret_key && value.as_str().is_some_and(|v| !v.is_empty()) {
+            found.push(path.clone());
+        }
+        credentials(value, &path, found);
     }
 }
