@@ -15,7 +15,7 @@ use hlc::frontend::check_source;
 use hlc::model::{
     Arch, CalicoEncapsulation, CniKind, FlannelBackend, Lab, LbMode, Mac, ProxyMode, Role, SourceId, Subject,
 };
-use hlc::plan::{PlanBuilder, Vertex};
+use hlc::plan::{Plan, PlanBuilder, Vertex};
 use hlc::source::Source;
 use hlc::write::Tree;
 
@@ -31,25 +31,22 @@ fn render(lab: &Lab, source: &Source, state: &hlc::state::StateDir, extra: Extra
     render_tree_with(lab, source, state, Clock::at(1_767_225_600), |plan| extra(lab, plan)).unwrap().0
 }
 
-/// Output files that descend from `source` in the plan of `lab`.
-fn descendant_files(lab: &Lab, source: &str, extra: Extra) -> BTreeSet<String> {
-    let plan = hlc::render::plan_with(lab, |plan| extra(lab, plan)).unwrap();
-    plan.descendants(source)
-        .into_iter()
-        .filter_map(|v| match v {
-            Vertex::Step(step) => step.output.as_ref().map(|o| o.path.clone()),
-            Vertex::Source(_) => None,
-        })
-        .collect()
+/// Steps whose product is the lab's *shape*, which no edit of this test changes: `topology`
+/// (which nodes are control planes, in order: roles, which an edit never changes because they
+/// decide which steps exist) and `component:<layer>` (a component's layer and the layers it
+/// depends on: which components exist follows from which add-on sources are written, and an edit
+/// changes a source's values, never whether it is written). A file reached from a source only
+/// through such a step depends on the source's shape, not on the values the edit changes.
+fn is_shape_step(id: &str) -> bool {
+    id == hlc::plan::reads::TOPOLOGY || id.starts_with("component:")
 }
 
-/// Files that depend on `source` other than through an add-on component as a whole (a Flux
-/// layer list or the bootstrap script depends on a component, not on each value in it).
-fn direct_file_dependents(lab: &Lab, source: &str, extra: Extra) -> BTreeSet<String> {
-    let plan = hlc::render::plan_with(lab, |plan| extra(lab, plan)).unwrap();
+/// Files that depend on `source` other than only through a shape step.
+fn direct_file_dependents(plan: &Plan, source: &str) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     let mut files = BTreeSet::new();
-    let mut stack = vec![plan.index[source]];
+    let Some(&start) = plan.index.get(source) else { return files };
+    let mut stack = vec![start];
     while let Some(vertex) = stack.pop() {
         for next in plan.graph.neighbors_directed(vertex, hlc::plan::Direction::Outgoing) {
             if !seen.insert(next) {
@@ -59,7 +56,7 @@ fn direct_file_dependents(lab: &Lab, source: &str, extra: Extra) -> BTreeSet<Str
                 if let Some(output) = &step.output {
                     files.insert(output.path.clone());
                 }
-                if step.id.starts_with("component:") {
+                if is_shape_step(&step.id) {
                     continue;
                 }
             }
@@ -318,22 +315,32 @@ fn check_document(input: &str, extra: Extra) -> Vec<Finding> {
             .filter(|(s, _)| !lab.sources.iter().any(|(o, _)| o == s))
             .map(|(s, _)| s.to_string())
             .collect();
-        let mut descendants = BTreeSet::new();
-        for source in &ids_before {
-            descendants.extend(descendant_files(&lab, source, extra));
-            descendants.extend(descendant_files(&edited, source, extra));
+        let plans = [
+            hlc::render::plan_with(&lab, |plan| extra(&lab, plan)).unwrap(),
+            hlc::render::plan_with(&edited, |plan| extra(&edited, plan)).unwrap(),
+        ];
+        // Every changed file lists the edited source among its ancestors (what `hlc explain`
+        // prints as its KDL nodes), before or after the edit.
+        let undeclared: Vec<String> = changed
+            .iter()
+            .filter(|file| {
+                !plans.iter().any(|plan| {
+                    plan.ancestors(file)
+                        .iter()
+                        .any(|v| matches!(v, Vertex::Source(s) if ids_before.contains(&s.id) || ids_after.contains(&s.id)))
+                })
+            })
+            .cloned()
+            .collect();
+        // The converse: every file that depends on the source (other than through a shape step)
+        // changed. The source itself before the edit, and after it (a NIC's interface is renamed;
+        // its address keeps its value under the new name, so it is not part of this edit).
+        let renamed = ids_after.iter().filter(|s| !s.ends_with(" ip") || id.ends_with(" ip"));
+        let mut direct = direct_file_dependents(&plans[0], &id);
+        for source in renamed {
+            direct.extend(direct_file_dependents(&plans[1], source));
         }
-        for source in &ids_after {
-            descendants.extend(descendant_files(&edited, source, extra));
-        }
-        let undeclared: Vec<String> = changed.difference(&descendants).cloned().collect();
-        // A NIC's address or interface edit changes everything that source holds: every file that
-        // reads it must change (the converse), so the graph's descendants are exact.
-        let unchanged: Vec<String> = if id.contains(" nic ") {
-            direct_file_dependents(&lab, &id, extra).difference(&changed).cloned().collect()
-        } else {
-            Vec::new()
-        };
+        let unchanged: Vec<String> = direct.difference(&changed).cloned().collect();
         if !undeclared.is_empty() || !unchanged.is_empty() {
             findings.push((id, undeclared, unchanged));
         }

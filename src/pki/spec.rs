@@ -118,8 +118,7 @@ fn apiserver(lab: &LabReader) -> CertSpec {
         dns.push(node.name.value.clone());
         dns.push(format!("{}.{domain}", node.name.value));
         ips.push(IpAddr::V4(node.ip()));
-        spec.sources.push(node_source(&node.name.value));
-        spec.sources.extend(address_sources(node));
+        spec.sources.push(primary_address_source(node));
     }
     spec.dns_names = dedup(dns);
     spec.ips = dedup(ips);
@@ -132,8 +131,7 @@ fn etcd_member(node: &crate::model::Node, kind: &str) -> CertSpec {
         leaf(&format!("pki/etcd/{}/{kind}", node.name.value), ETCD_CA, &node.name.value, None, Usage::ServerAndClient);
     spec.dns_names = vec![node.name.value.clone(), "localhost".into()];
     spec.ips = vec![IpAddr::V4(node.ip()), IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)];
-    spec.sources.push(node_source(&node.name.value));
-    spec.sources.extend(address_sources(node));
+    spec.sources.push(primary_address_source(node));
     spec.kind = CertKind::EtcdMember { node: node.name.value.clone(), role: kind.to_string() };
     spec
 }
@@ -141,6 +139,11 @@ fn etcd_member(node: &crate::model::Node, kind: &str) -> CertSpec {
 /// The graph source id of a node (its name, role, hardware and disks).
 pub fn node_source(name: &str) -> SourceId {
     SourceId::node(name)
+}
+
+/// The graph source of a node's address on the LAN (its first NIC's): what `node.ip()` reads.
+pub fn primary_address_source(node: &crate::model::Node) -> SourceId {
+    SourceId::address(&node.name.value, &node.nics[0].name.value)
 }
 
 /// The graph sources of a node's interfaces (name and MAC): `node "n1" nic "eth0"`.
@@ -232,7 +235,6 @@ pub fn kubeconfig_certificates(lab: &LabReader) -> Vec<CertSpec> {
         for spec in &mut per_node {
             let component = spec.name.rsplit('/').next().expect("named").to_string();
             spec.kind = CertKind::NodeKubeconfig { node: name.clone(), component };
-            spec.sources.push(node_source(name));
         }
         specs.extend(per_node);
     }
@@ -255,6 +257,5 @@ fn drain_credential(name: &str) -> CertSpec {
         Usage::Client,
     );
     spec.kind = CertKind::DrainKubeconfig { node: name.to_string() };
-    spec.sources.push(node_source(name));
     spec
 }

@@ -11,8 +11,25 @@ use crate::plan::Need;
 use crate::plan::RenderError;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
-/// Every component of the lab, in dependency order.
+/// Every component of the lab, in dependency order, each needing exactly the sources (and the
+/// topology) its description read: described again through a fresh reader, whose reads become
+/// its `sources`.
 pub fn components(lab: &LabReader) -> Vec<Component> {
+    let layers: Vec<&'static str> = all_components(lab).iter().map(|c| c.layer).collect();
+    layers
+        .into_iter()
+        .map(|layer| {
+            let reader = lab.fresh();
+            let mut component = describe(&reader, layer);
+            component.sources = reader.reads();
+            lab.absorb(&component.sources);
+            component
+        })
+        .collect()
+}
+
+/// Every component as its renderer describes it.
+fn all_components(lab: &LabReader) -> Vec<Component> {
     let mut components = vec![super::cni::component(lab)];
     components.extend(super::load_balancer::components(lab));
     components.extend(super::ingress::component(lab));
@@ -67,28 +84,52 @@ fn file_step(
     }
 }
 
+/// A component step's product: its layer, the layers it depends on and its namespace (what
+/// files that list components read; its values are read by the files that carry them).
+fn summary(component: &Component) -> Value {
+    serde_json::json!({
+        "layer": component.layer,
+        "depends_on": component.depends_on,
+        "namespace": component.namespace.as_ref().map(namespace_object),
+    })
+}
+
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     let all = components(lab);
-    let namespaces: Vec<Value> = all.iter().filter_map(|c| c.namespace.as_ref()).map(namespace_object).collect();
-    if !namespaces.is_empty() {
-        let with_namespace = all.iter().filter(|c| c.namespace.is_some());
-        let needs = with_namespace.flat_map(|c| [c.sources.clone(), vec![component_id(c.layer)]].concat()).collect();
+    let with_namespace: Vec<&'static str> = all.iter().filter(|c| c.namespace.is_some()).map(|c| c.layer).collect();
+    if !with_namespace.is_empty() {
+        // The namespaces are read from the components' steps, so the file needs the components,
+        // not every value their sources hold.
         let path = "cluster/manifests/namespaces.yaml".to_string();
-        plan.step(file_step(path, needs, move |_, provenance| {
-            super::yaml::documents(provenance, &yaml_values(&namespaces))
-        }));
+        plan.step(Step {
+            id: path.clone(),
+            output: Some(OutputFile { path, secret: false, executable: false }),
+            needs: with_namespace.iter().map(|layer| component_id(layer)).collect(),
+            produce: Box::new(move |_, inputs| {
+                let mut namespaces = Vec::new();
+                for layer in &with_namespace {
+                    let id = component_id(layer).id();
+                    let summary: Value = serde_json::from_str(inputs.value(&id)?)
+                        .map_err(|_| RenderError::WrongInput { id, expected: "component summary" })?;
+                    namespaces.push(summary["namespace"].clone());
+                }
+                super::yaml::documents(&inputs.provenance(), &yaml_values(&namespaces)).map(Product::File)
+            }),
+        });
     }
     for component in all {
         plan.renderer(component.renderer);
         let id = component_id(component.layer).id();
         let mut needs = component.sources.clone();
         needs.extend(component.depends_on.iter().map(|d| component_id(d)));
-        let summary = serde_json::json!({"layer": component.layer, "depends_on": component.depends_on}).to_string();
+        let layer = component.layer;
         plan.step(Step {
             id: id.clone(),
             output: None,
             needs,
-            produce: Box::new(move |_, _| Ok(Product::Value(summary.clone()))),
+            produce: Box::new(move |context, _| {
+                Ok(Product::Value(summary(&describe(&context.lab, layer)).to_string()))
+            }),
         });
         let sources = [component.sources.clone(), vec![Need::Step(id.clone())]].concat();
         // The files' content is described again when they run, through their own reader.

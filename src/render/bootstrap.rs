@@ -12,7 +12,7 @@ use super::addons::components;
 use super::charts::flux_version;
 use super::components::Component;
 use super::outputs::Output;
-use crate::model::{Role, SourceId};
+use crate::model::Role;
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
@@ -28,23 +28,27 @@ fn installed(lab: &LabReader) -> Vec<Component> {
 }
 
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
-    let mut needs: Vec<Need> = components(lab).iter().map(|c| component_id(c.layer)).collect();
-    // Which components exist is read from the add-on sources, written or not.
-    let deciding =
-        [SourceId::Gitops, SourceId::Cluster, SourceId::Cni, SourceId::LoadBalancer, SourceId::Ingress, SourceId::Auth];
-    needs.extend(deciding.map(Need::from));
-    needs.extend(super::node_files::storage_sources(lab));
-    needs.extend(lab.nodes().map(|n| super::node_files::node_source(&n)));
+    // Each file needs what it reads (the components it lists and what describing them reads),
+    // learnt by rendering it once through a fresh reader.
+    let needs_of = |render: &dyn Fn(&LabReader)| {
+        let reader = lab.fresh();
+        render(&reader);
+        let components = installed(&reader).into_iter().map(|c| component_id(c.layer));
+        let mut needs: Vec<Need> = reader.reads().into_iter().chain(components).collect();
+        needs.sort();
+        needs.dedup();
+        needs
+    };
     plan.step(Step {
         id: "bootstrap/install.sh".into(),
         output: Some(OutputFile { path: "bootstrap/install.sh".into(), secret: false, executable: true }),
-        needs: needs.clone(),
+        needs: needs_of(&|reader| drop(script(reader, ""))),
         produce: Box::new(|context, inputs| Ok(Product::File(script(&context.lab, &inputs.provenance()).into_bytes()))),
     });
     plan.step(Step {
         id: "bootstrap/helmfile.yaml".into(),
         output: Some(OutputFile { path: "bootstrap/helmfile.yaml".into(), secret: false, executable: false }),
-        needs,
+        needs: needs_of(&|reader| drop(helmfile(reader))),
         produce: Box::new(|context, inputs| {
             super::yaml::document(&inputs.provenance(), &helmfile(&context.lab)).map(Product::File)
         }),
@@ -104,7 +108,7 @@ fn script(lab: &LabReader, provenance: &str) -> String {
         // Control planes run workloads here; let load balancers announce from them too.
         writeln!(out, "kubectl label nodes -l node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers- --overwrite").unwrap();
     }
-    for node in lab.nodes().filter(|n| n.role == Role::Storage) {
+    for node in lab.nodes().filter(|n| n.role() == Role::Storage) {
         let node = &node;
         // The kubelet may not set node-role labels on itself; an admin does.
         writeln!(out, "kubectl label node {} node-role.kubernetes.io/storage= --overwrite", node.name.value).unwrap();

@@ -111,7 +111,8 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
         plan.step(Step {
             id: meta_data_path(node),
             output: Some(OutputFile { path: meta_data_path(node), secret: false, executable: false }),
-            needs: vec![user_data.clone().into(), network_config.clone().into(), node_source(node)],
+            // The node's name is its identity, not a value of its source.
+            needs: vec![user_data.clone().into(), network_config.clone().into()],
             produce: Box::new(move |_, inputs| {
                 let mut digest = blake3::Hasher::new();
                 digest.update(inputs.file(&user_data)?);

@@ -321,7 +321,7 @@ fn upgrade_note(lab: &LabReader, node: &NodeRef) -> &'static str {
 }
 
 fn membership_note(lab: &LabReader, node: &NodeRef) -> &'static str {
-    match (role(lab, node), node.role) {
+    match (role(lab, node), node.role()) {
         ("init", _) => "kubeadm init if no control plane answers, else join as a control plane",
         ("control-plane", _) => "wait for the endpoint, then join as a control plane",
         (_, Role::Storage) => "wait for the endpoint, then join (as a tainted storage node)",

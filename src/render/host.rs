@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::node_files::{node_source, register, NodeFile};
+use super::node_files::{register, NodeFile, TOPOLOGY};
 use crate::model::SourceId;
 use crate::model::{NfsServer, ProxyMode, VipProvider};
 use crate::plan::reads::{LabReader, NodeRef};
@@ -72,16 +72,18 @@ pub fn files_for(lab: &LabReader, node: &NodeRef) -> Vec<NodeFile> {
 pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     for node in lab.nodes() {
         let node = &node;
-        let name = node.name.value.clone();
+        let name = node.name().to_string();
         for file in files_for(lab, node) {
             // Modules are cluster-wide; sysctls follow the node's role; exports its shares.
             let needs = match file.target.as_str() {
-                MODULES => [vec![SourceId::KubeProxy.into()], super::node_files::storage_sources(lab)].concat(),
-                SYSCTL => vec![SourceId::Network.into(), node_source(node)],
+                MODULES => vec![SourceId::KubeProxy.into(), super::node_files::ceph_source(lab)],
+                // The VIP's provider matters on control planes only.
+                SYSCTL if node.is_control_plane() => vec![TOPOLOGY.into(), SourceId::Network.into()],
+                SYSCTL => vec![TOPOLOGY.into()],
                 _ => {
-                    let shares = super::node_files::storage_sources(lab).into_iter();
+                    let shares = super::node_files::nfs_sources(lab).into_iter();
                     let clients = lab.nodes().flat_map(|n| super::node_files::addresses(&n));
-                    [vec![SourceId::Network.into(), node_source(node)], shares.collect(), clients.collect()].concat()
+                    shares.chain(clients).collect()
                 }
             };
             let target = file.target.clone();

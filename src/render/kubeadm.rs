@@ -92,15 +92,17 @@ pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
 /// The step of one kubeadm config (`init.yaml` or `join.yaml`) of `node`.
 fn register_config(lab: &LabReader, node: &NodeRef, target: &'static str, plan: &mut PlanBuilder<'static>) {
     let name = node.name.value.clone();
-    let mut needs: Vec<Need> =
-        [SourceId::Cluster, SourceId::Network, SourceId::Cni, SourceId::KubeProxy, SourceId::LoadBalancer]
-            .map(Need::from)
-            .to_vec();
+    let mut needs: Vec<Need> = vec![SourceId::Cluster.into(), SourceId::Network.into()];
     needs.extend(node_and_addresses(node));
     needs.extend(super::node_files::endpoint_sources(lab));
     needs.push(super::node_files::TOPOLOGY.into());
     if target == INIT_TARGET {
-        needs.push(SourceId::Auth.into());
+        // The cluster-wide configuration: the CNI's pod network, kube-proxy's, OIDC.
+        needs.extend([SourceId::Cni, SourceId::KubeProxy, SourceId::Auth].map(Need::from));
+        // IPVS's strictARP follows the load balancer.
+        if lab.kube_proxy().is_some_and(|p| p.mode.value == crate::model::ProxyMode::Ipvs) {
+            needs.push(SourceId::LoadBalancer.into());
+        }
     } else {
         needs.push(state_id(CA).into());
     }
@@ -140,7 +142,7 @@ fn node_registration(lab: &LabReader, node: &NodeRef) -> Value {
         "criSocket": CRI_SOCKET,
         "kubeletExtraArgs": [{"name": "node-ip", "value": node.ip().to_string()}],
     });
-    if node.role == Role::Storage {
+    if node.role() == Role::Storage {
         registration["taints"] = json!([{"key": "node-role.kubernetes.io/storage", "effect": "NoSchedule"}]);
     }
     if node.is_control_plane() && lab.control_planes_run_workloads() {

@@ -38,7 +38,7 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
         if node.arch == Arch::Arm64 {
             for (name, step) in SEED_FILES.iter().zip(seed_steps(node)) {
                 let secret = *name == "user-data";
-                copy(plan, node, format!("{dir}/rpi-boot/{name}"), step, secret);
+                copy(plan, format!("{dir}/rpi-boot/{name}"), step, secret);
             }
             register_pi_readme(plan, node);
         }
@@ -72,12 +72,13 @@ fn seed_image(plan: &mut PlanBuilder<'static>, path: String, node: &NodeRef, mak
     });
 }
 
-/// A byte-for-byte copy of another step's file, made because of `node` (its arch).
-fn copy(plan: &mut PlanBuilder<'static>, node: &NodeRef, path: String, from: String, secret: bool) {
+/// A byte-for-byte copy of another step's file (made because of the node's arch, which the
+/// registration reads: the copy itself reads nothing but its input).
+fn copy(plan: &mut PlanBuilder<'static>, path: String, from: String, secret: bool) {
     plan.step(Step {
         id: path.clone(),
         output: output(&path, secret),
-        needs: vec![from.clone().into(), node_source(node)],
+        needs: vec![from.clone().into()],
         produce: Box::new(move |_, inputs| Ok(Product::File(inputs.file(&from)?.to_vec()))),
     });
 }

@@ -72,6 +72,22 @@ pub fn storage_sources(lab: &LabReader) -> Vec<Need> {
     sources
 }
 
+/// What `LabReader::ceph` reads: `storage.ceph` when written, else the `storage` block.
+pub fn ceph_source(lab: &LabReader) -> Need {
+    Need::Source(if lab.ceph().is_some() { SourceId::Ceph } else { SourceId::Storage })
+}
+
+/// What `LabReader::nfs` reads: the `storage` block (which shares exist) and every share.
+pub fn nfs_sources(lab: &LabReader) -> Vec<Need> {
+    let shares = lab.nfs().iter().map(|share| Need::Source(SourceId::Nfs(share.name.value.clone())));
+    std::iter::once(Need::Source(SourceId::Storage)).chain(shares).collect()
+}
+
+/// The node's address on the LAN (its first NIC's): what `NodeRef::ip` reads.
+pub fn primary_address(node: &NodeRef) -> Need {
+    node.address_ids().remove(0).into()
+}
+
 /// The node's addresses.
 pub fn addresses(node: &NodeRef) -> Vec<Need> {
     node.address_ids().into_iter().map(Need::from).collect()
@@ -93,9 +109,10 @@ pub fn register(plan: &mut PlanBuilder<'static>, file: &NodeFile, needs: Vec<Nee
     });
 }
 
-/// The step holding the cluster's shape: which nodes are control planes, in order (who runs
-/// `kubeadm init`, keepalived priorities). One step with an edge from every node, so per-node
-/// files depend on the shape through one edge instead of one per node.
+/// The step holding the cluster's shape: every node's role, in order (which nodes are control
+/// planes, who runs `kubeadm init`, keepalived priorities, which nodes are storage nodes). One step
+/// with an edge from every node, so files depend on the shape through one edge instead of one per
+/// node, and a file that reads a node's role alone needs the topology, not the node.
 pub use crate::plan::reads::TOPOLOGY;
 
 pub fn register_topology(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
@@ -104,9 +121,8 @@ pub fn register_topology(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
         output: None,
         needs: lab.nodes().map(|n| node_source(&n)).collect(),
         produce: Box::new(|context, _| {
-            let nodes = context.lab.nodes();
-            let control_planes: Vec<&str> = nodes.filter(|n| n.is_control_plane()).map(|n| n.name()).collect();
-            Ok(crate::plan::Product::Value(control_planes.join(",")))
+            let roles = context.lab.roles().into_iter().map(|(name, role)| format!("{name}={}", role.keyword()));
+            Ok(crate::plan::Product::Value(roles.collect::<Vec<_>>().join(",")))
         }),
     });
 }

@@ -59,7 +59,8 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     plan.step(Step {
         id: TOKEN.into(),
         output: None,
-        needs: vec![SourceId::Cluster.into()],
+        // Random, kept in the state: it reads no source.
+        needs: vec![],
         produce: Box::new(|context, _| {
             crate::pki::bootstrap_token(context.state).map(Product::Value).map_err(RenderError::from)
         }),

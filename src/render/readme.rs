@@ -74,7 +74,7 @@ fn nodes(lab: &LabReader, out: &mut String) {
             node.disks.iter().map(|d| format!("{} ({})", d.path.value, d.usage.keyword())).collect();
         let disks = if disks.is_empty() { "–".to_string() } else { disks.join(", ") };
         let nic = node.primary_nic();
-        let (role, arch) = (node.role.keyword(), node.arch.keyword());
+        let (role, arch) = (node.role().keyword(), node.arch.keyword());
         writeln!(out, "| {} | {role} | {arch} | {} | {} | {} |", node.name.value, nic.ip.value, nic.mac.value, disks)
             .unwrap();
     }
