@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::components::{namespace_object, Component};
+use crate::plan::engine::Inputs;
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
 use crate::plan::RenderError;
@@ -84,14 +85,52 @@ fn file_step(
     }
 }
 
-/// A component step's product: its layer, the layers it depends on and its namespace (what
-/// files that list components read; its values are read by the files that carry them).
-fn summary(component: &Component) -> Value {
-    serde_json::json!({
-        "layer": component.layer,
-        "depends_on": component.depends_on,
-        "namespace": component.namespace.as_ref().map(namespace_object),
-    })
+/// A component step's product: what files that list components read (the namespaces file, the
+/// bootstrap script and helmfile). Its values and manifests are read by the files that carry
+/// them, through their own reader.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct Listing {
+    pub layer: String,
+    pub depends_on: Vec<String>,
+    /// The Namespace object, if the component has a namespace.
+    pub namespace: Option<Value>,
+    pub release: Option<ListedRelease>,
+    /// Whether it has manifests (`cluster/manifests/<layer>.yaml`).
+    pub manifests: bool,
+}
+
+/// A release as a listing names it: chart, repository and version, and its namespace.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct ListedRelease {
+    pub name: String,
+    pub namespace: String,
+    pub repository: String,
+    pub url: String,
+    pub chart: String,
+    pub version: String,
+}
+
+fn summary(component: &Component) -> Listing {
+    Listing {
+        layer: component.layer.to_string(),
+        depends_on: component.depends_on.iter().map(|d| d.to_string()).collect(),
+        namespace: component.namespace.as_ref().map(namespace_object),
+        release: component.release.as_ref().map(|r| ListedRelease {
+            name: r.name.to_string(),
+            namespace: r.namespace.clone(),
+            repository: r.chart.repository.clone(),
+            url: r.chart.url.clone(),
+            chart: r.chart.chart.clone(),
+            version: r.chart.version.clone(),
+        }),
+        manifests: !component.manifests.is_empty(),
+    }
+}
+
+/// The listing of the component of `layer`, from its step's product (the step must be a need).
+pub fn listing(inputs: &Inputs, layer: &str) -> Result<Listing, RenderError> {
+    let id = component_id(layer).id();
+    serde_json::from_str(inputs.value(&id)?).map_err(|_| RenderError::WrongInput { id, expected: "component listing" })
 }
 
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
@@ -108,10 +147,7 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
             produce: Box::new(move |_, inputs| {
                 let mut namespaces = Vec::new();
                 for layer in &with_namespace {
-                    let id = component_id(layer).id();
-                    let summary: Value = serde_json::from_str(inputs.value(&id)?)
-                        .map_err(|_| RenderError::WrongInput { id, expected: "component summary" })?;
-                    namespaces.push(summary["namespace"].clone());
+                    namespaces.extend(listing(inputs, layer)?.namespace);
                 }
                 super::yaml::documents(&inputs.provenance(), &yaml_values(&namespaces)).map(Product::File)
             }),
@@ -128,7 +164,8 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
             output: None,
             needs,
             produce: Box::new(move |context, _| {
-                Ok(Product::Value(summary(&describe(&context.lab, layer)).to_string()))
+                let listing = serde_json::to_string(&summary(&describe(&context.lab, layer)));
+                Ok(Product::Value(listing.expect("a listing serialises")))
             }),
         });
         let sources = [component.sources.clone(), vec![Need::Step(id.clone())]].concat();

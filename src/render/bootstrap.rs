@@ -7,19 +7,18 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use super::addons::component_id;
-use super::addons::components;
+use super::addons::{component_id, components, listing, Listing};
 use super::charts::flux_version;
-use super::components::Component;
+use super::node_files::TOPOLOGY;
 use super::outputs::Output;
-use crate::model::Role;
+use crate::model::{Role, SourceId};
+use crate::plan::engine::Inputs;
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 /// The components the script installs itself: the CNI, or everything without GitOps.
-fn installed(lab: &LabReader) -> Vec<Component> {
-    let all = components(lab);
+fn installed(lab: &LabReader, all: Vec<Listing>) -> Vec<Listing> {
     if lab.gitops().is_some() {
         all.into_iter().filter(|c| c.layer == "cni").collect()
     } else {
@@ -27,40 +26,38 @@ fn installed(lab: &LabReader) -> Vec<Component> {
     }
 }
 
+/// Both files read the components' listings (their steps' products: layer, namespace, release
+/// chart and version), not the values the components' sources hold.
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
-    // Each file needs what it reads (the components it lists and what describing them reads),
-    // learnt by rendering it once through a fresh reader.
-    let needs_of = |render: &dyn Fn(&LabReader)| {
-        let reader = lab.fresh();
-        render(&reader);
-        let components = installed(&reader).into_iter().map(|c| component_id(c.layer));
-        let mut needs: Vec<Need> = reader.reads().into_iter().chain(components).collect();
-        needs.sort();
-        needs.dedup();
-        needs
-    };
+    let layers: Vec<&'static str> = components(lab).iter().map(|c| c.layer).collect();
+    let listed: Vec<Need> = layers.iter().map(|layer| component_id(layer)).collect();
+    let read = move |inputs: &Inputs| layers.iter().map(|layer| listing(inputs, layer)).collect::<Result<Vec<_>, _>>();
+    let read_again = read.clone();
     plan.step(Step {
         id: "bootstrap/install.sh".into(),
         output: Some(OutputFile { path: "bootstrap/install.sh".into(), secret: false, executable: true }),
-        needs: needs_of(&|reader| drop(script(reader, ""))),
-        produce: Box::new(|context, inputs| Ok(Product::File(script(&context.lab, &inputs.provenance()).into_bytes()))),
+        // Storage nodes and whether control planes run workloads: the topology.
+        needs: [listed.clone(), vec![SourceId::Gitops.into(), TOPOLOGY.into()]].concat(),
+        produce: Box::new(move |context, inputs| {
+            Ok(Product::File(script(&context.lab, &read(inputs)?, &inputs.provenance()).into_bytes()))
+        }),
     });
     plan.step(Step {
         id: "bootstrap/helmfile.yaml".into(),
         output: Some(OutputFile { path: "bootstrap/helmfile.yaml".into(), secret: false, executable: false }),
-        needs: needs_of(&|reader| drop(helmfile(reader))),
-        produce: Box::new(|context, inputs| {
-            super::yaml::document(&inputs.provenance(), &helmfile(&context.lab)).map(Product::File)
+        needs: [listed, vec![SourceId::Gitops.into()]].concat(),
+        produce: Box::new(move |context, inputs| {
+            let helmfile = helmfile(&installed(&context.lab, read_again(inputs)?));
+            super::yaml::document(&inputs.provenance(), &helmfile).map(Product::File)
         }),
     });
 }
 
-fn helmfile(lab: &LabReader) -> serde_json::Value {
-    let components = installed(lab);
+fn helmfile(components: &[Listing]) -> serde_json::Value {
     let releases: Vec<_> = components.iter().filter_map(|c| c.release.as_ref()).collect();
     let mut repositories = Vec::new();
     for release in &releases {
-        let repository = json!({"name": release.chart.repository, "url": release.chart.url});
+        let repository = json!({"name": release.repository, "url": release.url});
         if !repositories.contains(&repository) {
             repositories.push(repository);
         }
@@ -71,8 +68,8 @@ fn helmfile(lab: &LabReader) -> serde_json::Value {
             json!({
                 "name": r.name,
                 "namespace": r.namespace,
-                "chart": format!("{}/{}", r.chart.repository, r.chart.chart),
-                "version": r.chart.version,
+                "chart": format!("{}/{}", r.repository, r.chart),
+                "version": r.version,
                 "values": [format!("../cluster/helm-values/{}.yaml", r.name)],
             })
         })
@@ -80,26 +77,25 @@ fn helmfile(lab: &LabReader) -> serde_json::Value {
     json!({"repositories": repositories, "releases": releases})
 }
 
-fn script(lab: &LabReader, provenance: &str) -> String {
+fn script(lab: &LabReader, all: &[Listing], provenance: &str) -> String {
     let mut out = format!("#!/bin/sh\n# {provenance}\n# Run once from the output directory's parent or anywhere: paths are relative to this file.\nset -eu\ncd \"$(dirname \"$0\")/..\"\nexport KUBECONFIG=\"${{KUBECONFIG:-$PWD/{}}}\"\n\n", Output::Kubeconfig("admin").path());
-    if components(lab).iter().any(|c| c.namespace.is_some()) {
+    if all.iter().any(|c| c.namespace.is_some()) {
         // Namespaces first, with their Pod Security labels; objects that need a chart's CRDs
         // after that chart.
         out.push_str("kubectl apply -f cluster/manifests/namespaces.yaml\n\n");
     }
-    for component in installed(lab) {
+    for component in installed(lab, all.to_vec()) {
         writeln!(out, "# {}", component.layer).unwrap();
         if let Some(release) = &component.release {
-            let chart = &release.chart;
-            writeln!(out, "helm repo add {} {} --force-update", chart.repository, chart.url).unwrap();
+            writeln!(out, "helm repo add {} {} --force-update", release.repository, release.url).unwrap();
             writeln!(
                 out,
                 "helm upgrade --install {} {}/{} --version {} --namespace {} --values cluster/helm-values/{}.yaml --wait --timeout 10m",
-                release.name, chart.repository, chart.chart, chart.version, release.namespace, release.name
+                release.name, release.repository, release.chart, release.version, release.namespace, release.name
             )
             .unwrap();
         }
-        if !component.manifests.is_empty() {
+        if component.manifests {
             writeln!(out, "kubectl apply -f cluster/manifests/{}.yaml", component.layer).unwrap();
         }
         out.push('\n');
@@ -109,9 +105,8 @@ fn script(lab: &LabReader, provenance: &str) -> String {
         writeln!(out, "kubectl label nodes -l node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers- --overwrite").unwrap();
     }
     for node in lab.nodes().filter(|n| n.role() == Role::Storage) {
-        let node = &node;
         // The kubelet may not set node-role labels on itself; an admin does.
-        writeln!(out, "kubectl label node {} node-role.kubernetes.io/storage= --overwrite", node.name.value).unwrap();
+        writeln!(out, "kubectl label node {} node-role.kubernetes.io/storage= --overwrite", node.name()).unwrap();
     }
     if let Some(gitops) = lab.gitops() {
         writeln!(out, "\n# Flux: the controllers, then the sync objects for {} ({}).", gitops.url.value, gitops.branch)
