@@ -13,7 +13,8 @@ use hlc::build::{open_state, render_tree_with};
 use hlc::clock::Clock;
 use hlc::frontend::check_source;
 use hlc::model::{
-    Arch, CalicoEncapsulation, CniKind, FlannelBackend, Lab, LbMode, Mac, ProxyMode, Role, SourceId, Subject,
+    AddressRange, Arch, ByteSize, CalicoEncapsulation, Cidr, CniKind, FlannelBackend, KeyType, Lab, LbMode, Mac, Os,
+    ProxyMode, Role, SourceId, Spanned, Subject, User, Vip, VipProvider,
 };
 use hlc::plan::{Plan, PlanBuilder, Vertex};
 use hlc::source::Source;
@@ -107,14 +108,7 @@ fn edit(lab: &mut Lab, id: &str, text: &str) -> bool {
                     }
                 }
             }
-            None => {
-                let node = &mut lab.nodes[index];
-                node.cpus = Some(node.cpus.unwrap_or(2) + 1);
-                node.arch = if node.arch == Arch::Amd64 { Arch::Arm64 } else { Arch::Amd64 };
-                for disk in &mut node.disks {
-                    disk.path.value.push_str("-edited");
-                }
-            }
+            None => edit_node(&mut lab.nodes[index]),
             _ => return false,
         }
         return true;
@@ -122,6 +116,12 @@ fn edit(lab: &mut Lab, id: &str, text: &str) -> bool {
     if let Some(name) = id.strip_prefix("hardware \"").and_then(|r| r.strip_suffix('"')) {
         let hardware = lab.hardware.iter_mut().find(|h| h.name.value == name).unwrap();
         hardware.cpus = Some(hardware.cpus.unwrap_or(2) + 1);
+        hardware.arch = Some(if hardware.arch == Some(Arch::Arm64) { Arch::Amd64 } else { Arch::Arm64 });
+        hardware.memory = Some(ByteSize(hardware.memory.map_or(1 << 30, |m| m.0 * 2)));
+        // `lower` resolved the profile into its nodes: what the nodes took from it changes with it.
+        for node in lab.nodes.iter_mut().filter(|n| n.hardware.as_ref().is_some_and(|h| h.to_string() == name)) {
+            edit_node(node);
+        }
         return true;
     }
     if let Some(name) = id.strip_prefix("registry \"").and_then(|r| r.strip_suffix('"')) {
@@ -138,7 +138,7 @@ fn edit(lab: &mut Lab, id: &str, text: &str) -> bool {
     }
     if let Some(name) = id.strip_prefix("release \"").and_then(|r| r.strip_suffix('"')) {
         let release = lab.releases.iter_mut().find(|r| r.name.value == name).unwrap();
-        release.version = Some(hlc::model::Spanned::new("0.0.1-edited".into(), release.name.span));
+        release.version = Some(Spanned::new("0.0.1-edited".into(), release.name.span));
         if let Some(values) = &mut release.values {
             values.values["edited"] = serde_json::json!(true);
         }
@@ -150,7 +150,7 @@ fn edit(lab: &mut Lab, id: &str, text: &str) -> bool {
         for file in &mut layer.files {
             file.bytes.extend_from_slice(b"# edited\n");
         }
-        let after = layer.after.get_or_insert(hlc::model::Spanned::new(Vec::new(), layer.name.span));
+        let after = layer.after.get_or_insert(Spanned::new(Vec::new(), layer.name.span));
         after.value.push("cni".into());
         return true;
     }
@@ -160,23 +160,65 @@ fn edit(lab: &mut Lab, id: &str, text: &str) -> bool {
         mirror.key = Some("http://edited.example/key".into());
         return true;
     }
-    edit_singleton(lab, id)
+    edit_singleton(lab, id, text)
 }
 
-fn edit_singleton(lab: &mut Lab, id: &str) -> bool {
+/// Changes every value a node holds besides its identity (name), its NICs (their own sources)
+/// and its role (the graph's shape).
+fn edit_node(node: &mut hlc::model::Node) {
+    node.cpus = Some(node.cpus.unwrap_or(2) + 1);
+    node.arch = if node.arch == Arch::Amd64 { Arch::Arm64 } else { Arch::Amd64 };
+    node.memory = Some(Spanned::new(ByteSize(node.memory.as_ref().map_or(1 << 30, |m| m.value.0 * 2)), node.span));
+    for disk in &mut node.disks {
+        disk.path.value.push_str("-edited");
+    }
+}
+
+fn edit_singleton(lab: &mut Lab, id: &str, text: &str) -> bool {
     match id {
         "cluster" => {
-            lab.cluster.timezone = "Pacific/Auckland".into();
-            lab.cluster.kubernetes.value.patch = Some(lab.cluster.kubernetes.value.patch.unwrap_or(0) + 1);
+            let cluster = &mut lab.cluster;
+            cluster.name.value.push_str("-edited");
+            cluster.timezone = "Pacific/Auckland".into();
+            cluster.kubernetes.value.patch = Some(cluster.kubernetes.value.patch.unwrap_or(0) + 1);
+            cluster.os = match cluster.os {
+                Os::Ubuntu2204 => Os::Debian12,
+                Os::Ubuntu2404 => Os::Debian13,
+                Os::Debian12 => Os::Ubuntu2204,
+                Os::Debian13 => Os::Ubuntu2404,
+            };
+            cluster.key_type = if cluster.key_type == KeyType::EcdsaP256 { KeyType::Rsa2048 } else { KeyType::EcdsaP256 };
         }
         "network" => {
+            let gateway = unused_address(lab, text, lab.network.gateway.value);
+            let dns = unused_address(lab, text, Ipv4Addr::from(u32::from(gateway) - 1));
+            let vip_address = unused_address(lab, text, Ipv4Addr::from(u32::from(dns) - 1));
             let network = &mut lab.network;
+            network.gateway.value = gateway;
+            network.dns = vec![Spanned::new(dns, network.gateway.span)];
+            // The same network, one bit wider: every address stays in it.
+            network.lan.value = Cidr::new(network.lan.value.addr(), network.lan.value.prefix_len() - 1).unwrap().trunc();
+            network.dhcp = match network.dhcp.take() {
+                Some(range) => Some(Spanned::new(AddressRange { start: range.start, end: range.start }, range.span)),
+                None => Some(Spanned::new(AddressRange { start: dns, end: dns }, network.gateway.span)),
+            };
             network.domain.value = "edited.example".into();
             network.ntp = vec!["ntp.edited.example".into()];
             network.pods.value = "10.250.0.0/16".parse().unwrap();
             network.services.value = "10.252.0.0/16".parse().unwrap();
-            if let Some(vip) = &mut network.vip {
-                vip.port += 1;
+            match &mut network.vip {
+                Some(vip) => {
+                    vip.address.value = vip_address;
+                    vip.port += 1;
+                    vip.name = Some(Spanned::new("api.edited.example".into(), vip.address.span));
+                    vip.via = if vip.via == VipProvider::KubeVip { VipProvider::Keepalived } else { VipProvider::KubeVip };
+                }
+                None => {
+                    let span = network.gateway.span;
+                    let address = Spanned::new(vip_address, span);
+                    let name = Some(Spanned::new("api.edited.example".into(), span));
+                    network.vip = Some(Vip { address, via: VipProvider::KubeVip, port: 6443, name });
+                }
             }
         }
         "cni" => {
@@ -201,9 +243,12 @@ fn edit_singleton(lab: &mut Lab, id: &str) -> bool {
             };
         }
         "kube-proxy" => {
+            // Every mode change goes to or from IPVS (the only mode with kernel modules).
             if let Some(proxy) = &mut lab.kube_proxy {
-                proxy.mode.value =
-                    if proxy.mode.value == ProxyMode::Iptables { ProxyMode::Nftables } else { ProxyMode::Iptables };
+                proxy.mode.value = match proxy.mode.value {
+                    ProxyMode::Ipvs => ProxyMode::Nftables,
+                    _ => ProxyMode::Ipvs,
+                };
             }
         }
         "load-balancer" => {
@@ -226,7 +271,7 @@ fn edit_singleton(lab: &mut Lab, id: &str) -> bool {
         }
         "storage.ceph" => {
             if let Some(ceph) = &mut lab.storage.ceph {
-                ceph.osd_memory.value = hlc::model::ByteSize(ceph.osd_memory.value.0 + (1 << 30));
+                ceph.osd_memory.value = ByteSize(ceph.osd_memory.value.0 + (1 << 30));
                 for pool in ceph.block_pools.iter_mut().chain(&mut ceph.filesystems).chain(&mut ceph.object_stores) {
                     pool.name.value.push_str("-edited");
                 }
@@ -234,9 +279,14 @@ fn edit_singleton(lab: &mut Lab, id: &str) -> bool {
         }
         "auth" => {
             if let Some(auth) = &mut lab.auth {
-                if let Some(oidc) = &mut auth.oidc {
-                    oidc.client_id.push_str("-edited");
-                    oidc.username_prefix = "edited:".into();
+                // OIDC off: the API server's flags, its authentication config and the OIDC
+                // kubeconfig all change.
+                auth.oidc = None;
+                for role in &mut auth.roles {
+                    for rule in &mut role.rules {
+                        rule.verbs.push("watch".into());
+                        rule.verbs.dedup();
+                    }
                 }
                 for grant in &mut auth.grants {
                     grant.subject = match &grant.subject {
@@ -249,6 +299,10 @@ fn edit_singleton(lab: &mut Lab, id: &str) -> bool {
         "access" => {
             for user in &mut lab.users {
                 user.ssh_keys = vec!["ssh-ed25519 AAAAedited edited@example".into()];
+            }
+            if lab.users.is_empty() {
+                let name = Spanned::new("edited".to_string(), lab.cluster.span);
+                lab.users.push(User { name, ssh_keys: vec!["ssh-ed25519 AAAAedited edited@example".into()] });
             }
         }
         "gitops" => {

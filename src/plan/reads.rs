@@ -93,6 +93,12 @@ impl<'a> LabReader<'a> {
         self.lab.storage.ceph.as_ref()
     }
 
+    /// Whether `storage.ceph` is written (the `storage` block's to say, like which shares exist).
+    pub fn has_ceph(&self) -> bool {
+        self.record(SourceId::Storage);
+        self.lab.storage.ceph.is_some()
+    }
+
     /// Whether any NFS share is declared (the `storage` block's to say).
     pub fn has_nfs(&self) -> bool {
         self.record(SourceId::Storage);

@@ -19,7 +19,7 @@ pub fn modules(lab: &LabReader) -> Vec<&'static str> {
     if lab.kube_proxy().is_some_and(|p| p.mode.value == ProxyMode::Ipvs) {
         modules.extend(["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack"]);
     }
-    if lab.ceph().is_some() {
+    if lab.has_ceph() {
         modules.push("rbd");
     }
     modules
@@ -76,7 +76,7 @@ pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
         for file in files_for(lab, node) {
             // Modules are cluster-wide; sysctls follow the node's role; exports its shares.
             let needs = match file.target.as_str() {
-                MODULES => vec![SourceId::KubeProxy.into(), super::node_files::ceph_source(lab)],
+                MODULES => vec![SourceId::KubeProxy.into(), SourceId::Storage.into()],
                 // The VIP's provider matters on control planes only.
                 SYSCTL if node.is_control_plane() => vec![TOPOLOGY.into(), SourceId::Network.into()],
                 SYSCTL => vec![TOPOLOGY.into()],

@@ -64,14 +64,6 @@ pub fn endpoint_sources(lab: &LabReader) -> Vec<Need> {
     sources
 }
 
-/// The `storage` block and what it holds: Ceph (when written) and every NFS share.
-pub fn storage_sources(lab: &LabReader) -> Vec<Need> {
-    let mut sources = vec![Need::Source(SourceId::Storage)];
-    sources.extend(lab.ceph().map(|_| Need::Source(SourceId::Ceph)));
-    sources.extend(lab.nfs().iter().map(|share| Need::Source(SourceId::Nfs(share.name.value.clone()))));
-    sources
-}
-
 /// What `LabReader::ceph` reads: `storage.ceph` when written, else the `storage` block.
 pub fn ceph_source(lab: &LabReader) -> Need {
     Need::Source(if lab.ceph().is_some() { SourceId::Ceph } else { SourceId::Storage })

@@ -13,9 +13,17 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     plan.step(Step {
         id: Output::Readme.path(),
         output: Some(OutputFile { path: Output::Readme.path(), secret: false, executable: false }),
-        needs: lab.source_ids().cloned().map(Need::from).chain([Need::from(super::node_files::TOPOLOGY)]).collect(),
+        needs: needs(lab),
         produce: Box::new(|context, inputs| Ok(Product::File(readme(&context.lab, &inputs.provenance()).into_bytes()))),
     });
+}
+
+/// What the README reads (the sources and the topology), learnt by writing it once through a
+/// fresh reader: it summarises many sources, each only where it says something about it.
+fn needs(lab: &LabReader) -> Vec<Need> {
+    let reader = lab.fresh();
+    readme(&reader, "");
+    reader.reads()
 }
 
 fn readme(lab: &LabReader, provenance: &str) -> String {
@@ -75,7 +83,7 @@ fn nodes(lab: &LabReader, out: &mut String) {
         let disks = if disks.is_empty() { "–".to_string() } else { disks.join(", ") };
         let nic = node.primary_nic();
         let (role, arch) = (node.role().keyword(), node.arch.keyword());
-        writeln!(out, "| {} | {role} | {arch} | {} | {} | {} |", node.name.value, nic.ip.value, nic.mac.value, disks)
+        writeln!(out, "| {} | {role} | {arch} | {} | {} | {} |", node.name(), nic.ip.value, nic.mac.value, disks)
             .unwrap();
     }
     out.push('\n');
@@ -141,7 +149,7 @@ fn provisioning(lab: &LabReader, out: &mut String) {
     ];
     for node in lab.nodes() {
         let node = &node;
-        let media = format!("nodes/{}/media", node.name.value);
+        let media = format!("nodes/{}/media", node.name());
         let (image, medium) = match (node.arch, lab.cluster().os) {
             (Arch::Arm64, _) => (
                 "the OS's Raspberry Pi image (Ubuntu Server preinstalled)".to_string(),
@@ -156,7 +164,7 @@ fn provisioning(lab: &LabReader, out: &mut String) {
                 format!("`{media}/cidata.iso` attached, or `{media}/cidata.img` on a USB stick"),
             ),
         };
-        lines.push(format!("| {} | {} | {image} | {medium} |", node.name.value, node.arch.keyword()));
+        lines.push(format!("| {} | {} | {image} | {medium} |", node.name(), node.arch.keyword()));
     }
     let (host, port) = lab.control_plane_endpoint();
     lines.extend([

@@ -17,13 +17,13 @@ pub fn components(lab: &LabReader) -> Vec<Component> {
     vec![operator(lab), cluster(lab, ceph), pools(ceph)]
 }
 
-/// One of the components, described alone (what a step of that layer reads).
+/// One of the components, described alone (what a step of that layer reads). The operator
+/// reads only that Ceph is there (the `storage` block's to say), not `storage.ceph`'s values.
 pub fn component(lab: &LabReader, layer: &str) -> Option<Component> {
-    let ceph = lab.ceph()?;
     match layer {
-        "rook-operator" => Some(operator(lab)),
-        "ceph-cluster" => Some(cluster(lab, ceph)),
-        "ceph-pools" => Some(pools(ceph)),
+        "rook-operator" => lab.has_ceph().then(|| operator(lab)),
+        "ceph-cluster" => Some(cluster(lab, lab.ceph()?)),
+        "ceph-pools" => Some(pools(lab.ceph()?)),
         _ => None,
     }
 }
@@ -71,7 +71,7 @@ fn ceph_cluster(lab: &LabReader, ceph: &Ceph) -> Value {
         .filter(|n| n.ceph_disks().next().is_some())
         .map(|node| {
             let devices: Vec<Value> = node.ceph_disks().map(|d| json!({"name": d.path.value})).collect();
-            json!({"name": node.name.value, "devices": devices})
+            json!({"name": node.name(), "devices": devices})
         })
         .collect();
     let memory = ceph.osd_memory.value.to_quantity();
