@@ -154,6 +154,13 @@ impl<'a> LabReader<'a> {
         layers
     }
 
+    /// The user's Flux layer `name` (its own source only).
+    pub fn user_layer(&self, name: &str) -> Option<&'a UserLayer> {
+        let layer = self.lab.gitops.as_ref()?.layers.iter().find(|l| l.name.value == name)?;
+        self.record(SourceId::Layer(name.to_string()));
+        Some(layer)
+    }
+
     /// The lab's `release NAME`, if it writes one (only then a source is read).
     pub fn release_settings(&self, name: &str) -> Option<&'a ReleaseSettings> {
         let settings = self.lab.releases.iter().find(|r| r.name.value == name)?;

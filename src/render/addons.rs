@@ -44,7 +44,7 @@ fn all_components(lab: &LabReader) -> Vec<Component> {
 
 /// The component of `layer`, described again by only the renderer that describes it (so a
 /// step computing it reads that renderer's sources, not every component's).
-fn describe(lab: &LabReader, layer: &str) -> Component {
+pub fn describe(lab: &LabReader, layer: &str) -> Component {
     let candidates: Vec<Component> = match layer {
         "cni" => vec![super::cni::component(lab)],
         "load-balancer" | "load-balancer-pools" => super::load_balancer::components(lab),
