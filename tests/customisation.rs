@@ -285,7 +285,8 @@ fn the_test_scripts_read_the_pins_table_as_toml_does() {
         }
     }
     assert!(queries.len() > 20, "{queries:?}");
-    let script = queries.iter().map(|(section, key, _)| format!("pin '{section}' '{key}'")).collect::<Vec<_>>().join(" && ");
+    let script =
+        queries.iter().map(|(section, key, _)| format!("pin '{section}' '{key}'")).collect::<Vec<_>>().join(" && ");
     let read = |script: &str| {
         let output = std::process::Command::new("bash")
             .arg("-c")

@@ -1,10 +1,13 @@
 //! The graph is the truth: for every valid document and every source of its graph, change every
-//! value that source holds in the typed model, render again with the same state, and assert that
-//! every file that changed is a graph descendant of that source (no undeclared read), i.e. that
-//! `hlc explain` of the file lists the source. Where the edit changes all the source holds (a
-//! NIC's address, a NIC's name and MAC), also the converse: every descendant file changed. A step
-//! with a deliberately undeclared read must be caught, by the engine when it reads through its
-//! context, by this check when it hides the read from the engine.
+//! value that source holds in the typed model (recomputing the facts `lower` derives), render
+//! again with the same state, and assert that the changed files are exactly the source's graph
+//! descendants: every changed file lists the source among its ancestors (what `hlc explain`
+//! prints), and every file that depends on the source changed. Two kinds of dependency are not
+//! required to change, each named here: through a *shape* step (`topology`: roles;
+//! `component:<layer>`: which components exist), and the few `PARTIAL_READS`, each of which must
+//! be needed. A source that holds no value (`NO_VALUE`) must change nothing. A step with a
+//! deliberately undeclared read must be caught, by the engine when it reads through its context,
+//! by this check when it hides the read from the engine; a need it never reads, by the converse.
 
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -237,7 +240,8 @@ fn edit_singleton(lab: &mut Lab, id: &str, text: &str) -> bool {
                 Os::Debian12 => Os::Ubuntu2204,
                 Os::Debian13 => Os::Ubuntu2404,
             };
-            cluster.key_type = if cluster.key_type == KeyType::EcdsaP256 { KeyType::Rsa2048 } else { KeyType::EcdsaP256 };
+            cluster.key_type =
+                if cluster.key_type == KeyType::EcdsaP256 { KeyType::Rsa2048 } else { KeyType::EcdsaP256 };
         }
         "network" => {
             let gateway = unused_address(lab, text, lab.network.gateway.value);
@@ -247,7 +251,8 @@ fn edit_singleton(lab: &mut Lab, id: &str, text: &str) -> bool {
             network.gateway.value = gateway;
             network.dns = vec![Spanned::new(dns, network.gateway.span)];
             // The same network, one bit wider: every address stays in it.
-            network.lan.value = Cidr::new(network.lan.value.addr(), network.lan.value.prefix_len() - 1).unwrap().trunc();
+            network.lan.value =
+                Cidr::new(network.lan.value.addr(), network.lan.value.prefix_len() - 1).unwrap().trunc();
             network.dhcp = match network.dhcp.take() {
                 Some(range) => Some(Spanned::new(AddressRange { start: range.start, end: range.start }, range.span)),
                 None => Some(Spanned::new(AddressRange { start: dns, end: dns }, network.gateway.span)),
@@ -261,7 +266,8 @@ fn edit_singleton(lab: &mut Lab, id: &str, text: &str) -> bool {
                     vip.address.value = vip_address;
                     vip.port += 1;
                     vip.name = Some(Spanned::new("api.edited.example".into(), vip.address.span));
-                    vip.via = if vip.via == VipProvider::KubeVip { VipProvider::Keepalived } else { VipProvider::KubeVip };
+                    vip.via =
+                        if vip.via == VipProvider::KubeVip { VipProvider::Keepalived } else { VipProvider::KubeVip };
                 }
                 None => {
                     let span = network.gateway.span;
@@ -462,9 +468,9 @@ fn check_document(input: &str, extra: Extra, needed: &mut BTreeSet<usize>) -> Ve
             .iter()
             .filter(|file| {
                 !plans.iter().any(|plan| {
-                    plan.ancestors(file)
-                        .iter()
-                        .any(|v| matches!(v, Vertex::Source(s) if ids_before.contains(&s.id) || ids_after.contains(&s.id)))
+                    plan.ancestors(file).iter().any(
+                        |v| matches!(v, Vertex::Source(s) if ids_before.contains(&s.id) || ids_after.contains(&s.id)),
+                    )
                 })
             })
             .cloned()
@@ -561,4 +567,23 @@ fn an_undeclared_read_is_caught() {
     let network = findings.iter().find(|(source, _, _)| source == "network").expect("the edit of `network` is flagged");
     assert_eq!(network.1, vec!["sneaky.txt".to_string()]);
     assert!(findings.iter().all(|(_, undeclared, _)| undeclared.iter().all(|f| f == "sneaky.txt")), "{findings:?}");
+}
+
+/// A step that needs `access` but never reads it: only the converse (every dependent changes)
+/// can catch an over-declared need.
+fn over_declared(_: &Lab, plan: &mut PlanBuilder<'static>) {
+    plan.step(hlc::plan::Step {
+        id: "idle.txt".into(),
+        output: Some(hlc::plan::OutputFile { path: "idle.txt".into(), secret: false, executable: false }),
+        needs: vec![SourceId::Access.into()],
+        produce: Box::new(|_, _| Ok(hlc::plan::Product::File(b"idle\n".to_vec()))),
+    });
+}
+
+#[test]
+fn an_over_declared_need_is_caught() {
+    let findings = check_document("homelab.kdl", over_declared, &mut BTreeSet::new());
+    let access = findings.iter().find(|(source, _, _)| source == "access").expect("the edit of `access` is flagged");
+    assert_eq!(access.2, vec!["idle.txt".to_string()]);
+    assert!(findings.iter().all(|(source, _, _)| source == "access"), "{findings:?}");
 }

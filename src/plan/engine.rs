@@ -114,14 +114,6 @@ fn run_level(
         let Vertex::Step(step) = &plan.graph[*vertex] else { unreachable!("levels hold steps only") };
         let step_context = Context { lab: LabReader::new(context.lab), state: context.state, clock: context.clock };
         let product = (step.produce)(&step_context, &Inputs { products, origins: plan.origins(*vertex) })?;
-        if std::env::var_os("HLC_DEBUG_UNREAD").is_some() {
-            let reads = step_context.lab.reads();
-            for need in &step.needs {
-                if matches!(need, Need::Source(_)) && !reads.contains(need) {
-                    eprintln!("UNREAD\t{}\t{}", step.id, need.id());
-                }
-            }
-        }
         match undeclared_read(plan, *vertex, &step_context.lab.reads()) {
             Some(read) => Err(RenderError::UndeclaredRead(read.id())),
             None => Ok(product),

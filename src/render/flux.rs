@@ -130,7 +130,8 @@ fn files(components: &[Component], user_layers: &[UserLayer]) -> Vec<(String, Ve
     let gitops = || Need::from(SourceId::Gitops);
     let layers: Vec<&'static str> = components.iter().map(|c| c.layer).collect();
     let all: Vec<Need> = layers.iter().map(|layer| component_id(layer)).collect();
-    let listings = move |inputs: &Inputs| layers.iter().map(|layer| listing(inputs, layer)).collect::<Result<Vec<_>, _>>();
+    let listings =
+        move |inputs: &Inputs| layers.iter().map(|layer| listing(inputs, layer)).collect::<Result<Vec<_>, _>>();
     let mut files: Vec<(String, Vec<Need>, Documents)> = vec![
         ("flux-system/gotk-sync.yaml".into(), vec![gitops()], Box::new(|lab, _| Ok(sync_objects(gitops_of(lab))))),
         (
@@ -168,7 +169,9 @@ fn files(components: &[Component], user_layers: &[UserLayer]) -> Vec<(String, Ve
             let listed = listings(inputs)?;
             let mut layers: Vec<Value> = listed
                 .iter()
-                .map(|c| layer_kustomization(gitops, &c.layer, &c.depends_on.iter().map(String::as_str).collect::<Vec<_>>()))
+                .map(|c| {
+                    layer_kustomization(gitops, &c.layer, &c.depends_on.iter().map(String::as_str).collect::<Vec<_>>())
+                })
                 .collect();
             let hlc_layers: Vec<&str> = listed.iter().map(|c| c.layer.as_str()).collect();
             layers.extend(lab.user_layers().iter().map(|layer| user_layer_kustomization(gitops, layer, &hlc_layers)));
