@@ -38,6 +38,9 @@ pub struct CertSpec {
     /// What it is for, which decides where its files go (not part of the certificate itself).
     #[serde(skip)]
     pub kind: CertKind,
+    /// Whether it lists the control planes (which nodes they are: the `topology` step).
+    #[serde(skip)]
+    pub lists_control_planes: bool,
 }
 
 /// What a certificate is for.
@@ -78,6 +81,7 @@ fn ca(name: &str, common_name: &str) -> CertSpec {
         renew_days: 0,
         sources: vec![SourceId::Cluster],
         kind: CertKind::Shared,
+        lists_control_planes: false,
     }
 }
 
@@ -97,6 +101,7 @@ pub fn leaf(name: &str, issuer: &str, common_name: &str, organization: Option<&s
         renew_days: 90,
         sources: vec![SourceId::Cluster],
         kind: CertKind::Shared,
+        lists_control_planes: false,
     }
 }
 
@@ -109,6 +114,7 @@ fn apiserver(lab: &LabReader) -> CertSpec {
     dns.push("kubernetes.default.svc.cluster.local".into());
     let mut ips = vec![IpAddr::V4(first_service_ip(lab)), IpAddr::V4(Ipv4Addr::LOCALHOST)];
     spec.sources.push(SourceId::Network);
+    spec.lists_control_planes = true;
     if let Some(vip) = &lab.network().vip {
         ips.push(IpAddr::V4(vip.address.value));
         dns.extend(vip.name.as_ref().map(|n| n.value.clone()));

@@ -181,7 +181,8 @@ impl<'a> LabReader<'a> {
 
     /// Every node's name and role, reading each node: what the `topology` step is made of.
     pub fn roles(&self) -> Vec<(&'a str, Role)> {
-        self.lab.nodes.iter().map(|node| self.node_ref(node)).map(|node| (node.name(), (*node).role)).collect()
+        // The field through `Deref` (which records the node), not `NodeRef::role` (the topology).
+        self.lab.nodes.iter().map(|node| self.node_ref(node)).map(|node| (node.name(), node.role)).collect()
     }
 
     /// The first control plane, which runs `kubeadm init` (the topology's to say).

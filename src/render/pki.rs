@@ -72,6 +72,9 @@ fn register_certificate(spec: &CertSpec, specs: &[CertSpec], plan: &mut PlanBuil
         spec.issuer.as_ref().map(|name| specs.iter().find(|s| &s.name == name).expect("issuers are specified").clone());
     let mut needs: Vec<Need> = spec.sources.iter().cloned().map(Need::from).collect();
     needs.extend(issuer.as_ref().map(|i| Need::Step(state_id(&i.name))));
+    if spec.lists_control_planes {
+        needs.push(super::node_files::TOPOLOGY.into());
+    }
     let own = spec.clone();
     plan.step(Step {
         id: state_id(&spec.name),
