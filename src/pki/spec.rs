@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use serde::Serialize;
 
 use crate::model::SourceId;
-use crate::plan::reads::LabReader;
+use crate::plan::reads::{LabReader, NodeRef};
 
 /// What a certificate may be used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -120,11 +120,10 @@ fn apiserver(lab: &LabReader) -> CertSpec {
         dns.extend(vip.name.as_ref().map(|n| n.value.clone()));
     }
     for node in lab.control_planes() {
-        let node = &node;
-        dns.push(node.name.value.clone());
-        dns.push(format!("{}.{domain}", node.name.value));
+        dns.push(node.name().to_string());
+        dns.push(format!("{}.{domain}", node.name()));
         ips.push(IpAddr::V4(node.ip()));
-        spec.sources.push(primary_address_source(node));
+        spec.sources.push(primary_address_source(&node));
     }
     spec.dns_names = dedup(dns);
     spec.ips = dedup(ips);
@@ -132,14 +131,25 @@ fn apiserver(lab: &LabReader) -> CertSpec {
 }
 
 /// etcd serving and peer certificates of one control plane (kubeadm: node name, localhost, IPs).
-fn etcd_member(node: &crate::model::Node, kind: &str) -> CertSpec {
-    let mut spec =
-        leaf(&format!("pki/etcd/{}/{kind}", node.name.value), ETCD_CA, &node.name.value, None, Usage::ServerAndClient);
-    spec.dns_names = vec![node.name.value.clone(), "localhost".into()];
+fn etcd_member(node: &NodeRef, kind: &str) -> CertSpec {
+    let name = node.name();
+    let mut spec = leaf(&format!("pki/etcd/{name}/{kind}"), ETCD_CA, name, None, Usage::ServerAndClient);
+    spec.dns_names = vec![name.to_string(), "localhost".into()];
     spec.ips = vec![IpAddr::V4(node.ip()), IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)];
     spec.sources.push(primary_address_source(node));
-    spec.kind = CertKind::EtcdMember { node: node.name.value.clone(), role: kind.to_string() };
+    spec.kind = CertKind::EtcdMember { node: name.to_string(), role: kind.to_string() };
     spec
+}
+
+/// A registered certificate's spec made again through `lab`, the step's own reader, so the
+/// engine sees what its SANs read: the apiserver's and the etcd members'. The others hold names
+/// (identities) and constants only.
+pub fn describe_again(lab: &LabReader, spec: &CertSpec) -> CertSpec {
+    match &spec.kind {
+        CertKind::EtcdMember { node, role } => etcd_member(&lab.node(node), role),
+        CertKind::Shared if spec.lists_control_planes => apiserver(lab),
+        _ => spec.clone(),
+    }
 }
 
 /// The graph source id of a node (its name, role, hardware and disks).
@@ -148,8 +158,8 @@ pub fn node_source(name: &str) -> SourceId {
 }
 
 /// The graph source of a node's address on the LAN (its first NIC's): what `node.ip()` reads.
-pub fn primary_address_source(node: &crate::model::Node) -> SourceId {
-    SourceId::address(&node.name.value, &node.nics[0].name.value)
+pub fn primary_address_source(node: &NodeRef) -> SourceId {
+    node.address_ids().remove(0)
 }
 
 /// The graph sources of a node's interfaces (name and MAC): `node "n1" nic "eth0"`.
@@ -197,9 +207,8 @@ pub fn certificates(lab: &LabReader) -> Vec<CertSpec> {
         leaf("pki/apiserver-etcd-client", ETCD_CA, "kube-apiserver-etcd-client", None, Usage::Client),
     ];
     for node in lab.control_planes() {
-        let node = &node;
-        specs.push(etcd_member(node, "server"));
-        specs.push(etcd_member(node, "peer"));
+        specs.push(etcd_member(&node, "server"));
+        specs.push(etcd_member(&node, "peer"));
     }
     specs.extend(kubeconfig_certificates(lab));
     specs

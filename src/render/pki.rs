@@ -6,7 +6,7 @@ use super::outputs::Output;
 use crate::model::SourceId;
 use crate::pki::issue::{obtain, obtain_key};
 use crate::pki::keys;
-use crate::pki::spec::{certificates, CertKind, CertSpec};
+use crate::pki::spec::{certificates, describe_again, CertKind, CertSpec};
 use crate::plan::reads::LabReader;
 use crate::plan::reads::NodeRef;
 use crate::plan::RenderError;
@@ -85,6 +85,8 @@ fn register_certificate(spec: &CertSpec, specs: &[CertSpec], plan: &mut PlanBuil
                 Some(spec) => Some((spec, inputs.credential(&state_id(&spec.name))?)),
                 None => None,
             };
+            // The spec again, through this step's reader: its SANs' reads are checked.
+            let own = describe_again(&context.lab, &own);
             let credential = obtain(&own, issuer, context.lab.cluster().key_type, context.state, &context.clock)
                 .map_err(|e| RenderError::Issue(e.to_string()))?;
             Ok(Product::Credential(credential))
