@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::components::{namespace_object, Component};
+use super::outputs::Output;
 use crate::plan::engine::Inputs;
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
@@ -139,7 +140,7 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     if !with_namespace.is_empty() {
         // The namespaces are read from the components' steps, so the file needs the components,
         // not every value their sources hold.
-        let path = "cluster/manifests/namespaces.yaml".to_string();
+        let path = Output::Namespaces.path();
         plan.step(Step {
             id: path.clone(),
             output: Some(OutputFile { path, secret: false, executable: false }),
@@ -172,14 +173,14 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
         // The files' content is described again when they run, through their own reader.
         let layer = component.layer;
         if let Some(release) = &component.release {
-            let path = format!("cluster/helm-values/{}.yaml", release.name);
+            let path = Output::HelmValues(release.name).path();
             plan.step(file_step(path, sources.clone(), move |lab, provenance| {
                 let release = describe(lab, layer).release.expect("registered with a release");
                 super::yaml::document(provenance, &release.values)
             }));
         }
         if !component.manifests.is_empty() {
-            let path = format!("cluster/manifests/{}.yaml", component.layer);
+            let path = Output::Manifests(component.layer).path();
             plan.step(file_step(path, sources, move |lab, provenance| {
                 super::yaml::documents(provenance, &yaml_values(&describe(lab, layer).manifests))
             }));

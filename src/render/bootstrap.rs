@@ -17,6 +17,10 @@ use crate::plan::reads::LabReader;
 use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
+/// The files of `bootstrap/`.
+pub const INSTALL: &str = "install.sh";
+pub const HELMFILE: &str = "helmfile.yaml";
+
 /// The components the script installs itself: the CNI, or everything without GitOps.
 fn installed(lab: &LabReader, all: Vec<Listing>) -> Vec<Listing> {
     if lab.gitops().is_some() {
@@ -34,8 +38,8 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     let read = move |inputs: &Inputs| layers.iter().map(|layer| listing(inputs, layer)).collect::<Result<Vec<_>, _>>();
     let read_again = read.clone();
     plan.step(Step {
-        id: "bootstrap/install.sh".into(),
-        output: Some(OutputFile { path: "bootstrap/install.sh".into(), secret: false, executable: true }),
+        id: Output::Bootstrap(INSTALL).path(),
+        output: Some(OutputFile { path: Output::Bootstrap(INSTALL).path(), secret: false, executable: true }),
         // Storage nodes and whether control planes run workloads: the topology.
         needs: [listed.clone(), vec![SourceId::Gitops.into(), TOPOLOGY.into()]].concat(),
         produce: Box::new(move |context, inputs| {
@@ -43,8 +47,8 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
         }),
     });
     plan.step(Step {
-        id: "bootstrap/helmfile.yaml".into(),
-        output: Some(OutputFile { path: "bootstrap/helmfile.yaml".into(), secret: false, executable: false }),
+        id: Output::Bootstrap(HELMFILE).path(),
+        output: Some(OutputFile { path: Output::Bootstrap(HELMFILE).path(), secret: false, executable: false }),
         needs: [listed, vec![SourceId::Gitops.into()]].concat(),
         produce: Box::new(move |context, inputs| {
             let helmfile = helmfile(&installed(&context.lab, read_again(inputs)?));
@@ -70,7 +74,7 @@ fn helmfile(components: &[Listing]) -> serde_json::Value {
                 "namespace": r.namespace,
                 "chart": format!("{}/{}", r.repository, r.chart),
                 "version": r.version,
-                "values": [format!("../cluster/helm-values/{}.yaml", r.name)],
+                "values": [format!("../{}", Output::HelmValues(&r.name).path())],
             })
         })
         .collect();
@@ -82,7 +86,7 @@ fn script(lab: &LabReader, all: &[Listing], provenance: &str) -> String {
     if all.iter().any(|c| c.namespace.is_some()) {
         // Namespaces first, with their Pod Security labels; objects that need a chart's CRDs
         // after that chart.
-        out.push_str("kubectl apply -f cluster/manifests/namespaces.yaml\n\n");
+        writeln!(out, "kubectl apply -f {}\n", Output::Namespaces.path()).unwrap();
     }
     for component in installed(lab, all.to_vec()) {
         writeln!(out, "# {}", component.layer).unwrap();
@@ -90,13 +94,18 @@ fn script(lab: &LabReader, all: &[Listing], provenance: &str) -> String {
             writeln!(out, "helm repo add {} {} --force-update", release.repository, release.url).unwrap();
             writeln!(
                 out,
-                "helm upgrade --install {} {}/{} --version {} --namespace {} --values cluster/helm-values/{}.yaml --wait --timeout 10m",
-                release.name, release.repository, release.chart, release.version, release.namespace, release.name
+                "helm upgrade --install {} {}/{} --version {} --namespace {} --values {} --wait --timeout 10m",
+                release.name,
+                release.repository,
+                release.chart,
+                release.version,
+                release.namespace,
+                Output::HelmValues(&release.name).path()
             )
             .unwrap();
         }
         if component.manifests {
-            writeln!(out, "kubectl apply -f cluster/manifests/{}.yaml", component.layer).unwrap();
+            writeln!(out, "kubectl apply -f {}", Output::Manifests(&component.layer).path()).unwrap();
         }
         out.push('\n');
     }
@@ -127,7 +136,7 @@ fn script(lab: &LabReader, all: &[Listing], provenance: &str) -> String {
             .unwrap();
             writeln!(out, "    exit 1\nfi").unwrap();
         }
-        writeln!(out, "kubectl apply -k flux/{}/flux-system", gitops.path).unwrap();
+        writeln!(out, "kubectl apply -k {}", Output::Flux { root: &gitops.path, file: "flux-system" }.path()).unwrap();
     }
     out
 }

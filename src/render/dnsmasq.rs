@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::outputs::Output;
 use crate::model::SourceId;
 use crate::plan::reads::LabReader;
 use crate::plan::{Need, OutputFile, PlanBuilder, Product, Step};
@@ -29,12 +30,12 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     let interfaces = lab.nodes().flat_map(|n| super::node_files::interfaces(&n));
     let cluster = &lab.cluster().name.value;
     plan.step(step(
-        format!("network/dnsmasq/{cluster}.conf"),
+        Output::Dnsmasq(&format!("{cluster}.conf")).path(),
         vec![SourceId::Network.into(), SourceId::Cluster.into()],
         config,
     ));
-    plan.step(step("network/dnsmasq/dhcp-hosts".into(), interfaces.chain(addresses.clone()).collect(), dhcp_hosts));
-    plan.step(step("network/dnsmasq/hosts".into(), [vec![SourceId::Network.into()], addresses].concat(), hosts));
+    plan.step(step(Output::Dnsmasq("dhcp-hosts").path(), interfaces.chain(addresses.clone()).collect(), dhcp_hosts));
+    plan.step(step(Output::Dnsmasq("hosts").path(), [vec![SourceId::Network.into()], addresses].concat(), hosts));
 }
 
 fn config(lab: &LabReader) -> String {

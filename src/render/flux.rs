@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::addons::{component_id, components, describe, listing, objects, yaml_values, ListedRelease};
 use super::components::{metadata, Component, Release};
+use super::outputs::Output;
 use crate::model::SourceId;
 use crate::model::{GitOps, UserLayer};
 use crate::plan::engine::Inputs;
@@ -217,7 +218,8 @@ fn files(components: &[Component], user_layers: &[UserLayer]) -> Vec<(String, Ve
 fn register_user_layers(gitops: &GitOps, layers: &[UserLayer], plan: &mut PlanBuilder<'static>) {
     for layer in layers {
         for (index, file) in layer.files.iter().enumerate() {
-            let path = format!("flux/{}/{}/{}", gitops.path, layer.name.value, file.path);
+            let file_path = format!("{}/{}", layer.name.value, file.path);
+            let path = Output::Flux { root: &gitops.path, file: &file_path }.path();
             let name = layer.name.value.clone();
             plan.step(Step {
                 id: path.clone(),
@@ -237,7 +239,7 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     let user_layers = lab.user_layers();
     register_user_layers(gitops, user_layers, plan);
     for (path, needs, documents) in files(&components(lab), user_layers) {
-        let path = format!("flux/{}/{path}", gitops.path);
+        let path = Output::Flux { root: &gitops.path, file: &path }.path();
         plan.step(Step {
             id: path.clone(),
             output: Some(OutputFile { path, secret: false, executable: false }),

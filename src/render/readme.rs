@@ -149,7 +149,7 @@ fn provisioning(lab: &LabReader, out: &mut String) {
     ];
     for node in lab.nodes() {
         let node = &node;
-        let media = format!("nodes/{}/media", node.name());
+        let media = Output::Media(node.name()).path();
         let (image, medium) = match (node.arch, lab.cluster().os) {
             (Arch::Arm64, _) => (
                 "the OS's Raspberry Pi image (Ubuntu Server preinstalled)".to_string(),
@@ -180,7 +180,10 @@ fn provisioning(lab: &LabReader, out: &mut String) {
         "```sh".into(),
         format!("export KUBECONFIG=$PWD/{}", Output::Kubeconfig("admin").path()),
         "kubectl get nodes".into(),
-        "bash bootstrap/install.sh    # once: the CNI, then Flux (or every component without gitops)".into(),
+        format!(
+            "bash {}    # once: the CNI, then Flux (or every component without gitops)",
+            Output::Bootstrap(super::bootstrap::INSTALL).path()
+        ),
         "```".into(),
     ]);
     if let Some(gitops) = lab.gitops() {
@@ -188,8 +191,10 @@ fn provisioning(lab: &LabReader, out: &mut String) {
             String::new(),
             format!("Flux: commit the contents of `flux/` at the root of {} (branch", gitops.url.value),
             format!(
-                "`{}`), so that `{}/` exists there, before running `bootstrap/install.sh`.",
-                gitops.branch, gitops.path
+                "`{}`), so that `{}/` exists there, before running `{}`.",
+                gitops.branch,
+                gitops.path,
+                Output::Bootstrap(super::bootstrap::INSTALL).path()
             ),
         ]);
     }
