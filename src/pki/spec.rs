@@ -152,11 +152,6 @@ pub fn describe_again(lab: &LabReader, spec: &CertSpec) -> CertSpec {
     }
 }
 
-/// The graph source id of a node (its name, role, hardware and disks).
-pub fn node_source(name: &str) -> SourceId {
-    SourceId::node(name)
-}
-
 /// The graph source of a node's address on the LAN (its first NIC's): what `node.ip()` reads.
 pub fn primary_address_source(node: &NodeRef) -> SourceId {
     node.address_ids().remove(0)

@@ -47,11 +47,6 @@ impl<'a> LabReader<'a> {
         reads
     }
 
-    /// Every source of the lab (the graph's sources; reads nothing of them).
-    pub fn source_ids(&self) -> impl Iterator<Item = &'a SourceId> {
-        self.lab.sources.iter().map(|(id, _)| id)
-    }
-
     fn record(&self, source: SourceId) {
         self.reads.borrow_mut().push(Need::Source(source));
     }

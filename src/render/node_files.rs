@@ -46,13 +46,6 @@ pub fn node_source(node: &NodeRef) -> Need {
     node.source_id().into()
 }
 
-/// The node and its addresses: for files that use its name or role and its IPs.
-pub fn node_and_addresses(node: &NodeRef) -> Vec<Need> {
-    let mut sources = vec![node_source(node)];
-    sources.extend(addresses(node));
-    sources
-}
-
 /// What the control-plane endpoint is read from: `network` (the VIP), and without a VIP the
 /// first control plane's address (which node that is: the topology).
 pub fn endpoint_sources(lab: &LabReader) -> Vec<Need> {
@@ -62,11 +55,6 @@ pub fn endpoint_sources(lab: &LabReader) -> Vec<Need> {
         sources.extend(lab.control_planes().take(1).flat_map(|n| addresses(&n)));
     }
     sources
-}
-
-/// What `LabReader::ceph` reads: `storage.ceph` when written, else the `storage` block.
-pub fn ceph_source(lab: &LabReader) -> Need {
-    Need::Source(if lab.ceph().is_some() { SourceId::Ceph } else { SourceId::Storage })
 }
 
 /// What `LabReader::nfs` reads: the `storage` block (which shares exist) and every share.

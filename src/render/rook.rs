@@ -8,7 +8,6 @@ use super::components::{metadata, Component, Namespace};
 use crate::model::SourceId;
 use crate::model::{Ceph, CephPool};
 use crate::plan::reads::LabReader;
-use crate::plan::Need;
 
 pub const NAMESPACE: &str = "rook-ceph";
 
@@ -30,7 +29,7 @@ pub fn component(lab: &LabReader, layer: &str) -> Option<Component> {
 
 /// The Rook operator: its namespace and Helm release.
 fn operator(lab: &LabReader) -> Component {
-    let mut operator = Component::new("rook-operator", &[SourceId::Ceph]);
+    let mut operator = Component::new("rook-operator");
     operator.depends_on = vec!["cni"];
     operator.namespace = Some(Namespace { name: NAMESPACE.into(), privileged: true });
     let replicas = lab.nodes().count().min(2);
@@ -46,10 +45,7 @@ fn operator(lab: &LabReader) -> Component {
 
 /// The CephCluster: its hosts are the nodes with Ceph disks, so it reads every node's disks.
 fn cluster(lab: &LabReader, ceph: &Ceph) -> Component {
-    let mut sources: Vec<Need> = vec![SourceId::Ceph.into()];
-    sources.extend(lab.nodes().map(|n| super::node_files::node_source(&n)));
-    let mut cluster = Component::new("ceph-cluster", &[]);
-    cluster.sources = sources;
+    let mut cluster = Component::new("ceph-cluster");
     cluster.depends_on = vec!["rook-operator"];
     cluster.manifests = vec![ceph_cluster(lab, ceph)];
     cluster
@@ -57,7 +53,7 @@ fn cluster(lab: &LabReader, ceph: &Ceph) -> Component {
 
 /// Block pools, filesystems and object stores.
 fn pools(ceph: &Ceph) -> Component {
-    let mut pools = Component::new("ceph-pools", &[SourceId::Ceph]);
+    let mut pools = Component::new("ceph-pools");
     pools.depends_on = vec!["ceph-cluster"];
     pools.manifests = ceph.block_pools.iter().map(block_pool).collect();
     pools.manifests.extend(ceph.filesystems.iter().map(filesystem));
