@@ -449,9 +449,10 @@ fn check_document(input: &str, extra: Extra, needed: &mut BTreeSet<usize>) -> Ve
             assert!(changed.is_empty(), "{input}: `{id}` holds nothing, yet {changed:?} changed");
             continue;
         }
-        // The edited source's ids before and after (a renamed NIC renames its address too).
-        let ids_before: Vec<String> =
-            lab.sources.iter().map(|(s, _)| s.to_string()).filter(|s| s.starts_with(id.as_str())).collect();
+        // The edited source's ids before and after (a renamed NIC renames its address too, which
+        // headers that name the address show).
+        let interface = id.contains(" nic ") && !id.ends_with(" ip");
+        let ids_before: Vec<String> = if interface { vec![id.clone(), format!("{id} ip")] } else { vec![id.clone()] };
         let ids_after: Vec<String> = edited
             .sources
             .iter()
