@@ -72,13 +72,6 @@ const PARTIAL_READS: &[(&str, &str, &str)] = &[
     ("node ", "ceph-cluster/objects.yaml", "the same CephCluster in the Flux tree"),
     ("hardware ", "ceph-cluster.yaml", "a profile's nodes, as `node` above"),
     ("hardware ", "ceph-cluster/objects.yaml", "a profile's nodes, as `node` above"),
-    (
-        "storage.nfs ",
-        "/etc/exports.d/hlc.exports",
-        "a node's exports read every share's server to find the shares it serves; a share \
-         served by another node is read and left out (moving it would change which nodes export)",
-    ),
-    ("storage.nfs ", "/etc/hlc/converge", "the same: converge makes the directories of the shares the node serves"),
 ];
 
 /// Whether the edge from `source` into `step` is one of `exceptions`.

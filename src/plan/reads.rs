@@ -109,6 +109,16 @@ impl<'a> LabReader<'a> {
         &self.lab.storage.nfs
     }
 
+    /// The NFS shares `node` serves: which shares exist (the `storage` block's) and those whose
+    /// `server` is the node. A share's server is a reference `lower` resolved, an edge of the
+    /// graph like a node's `hardware`: the shares other nodes serve are not read.
+    pub fn nfs_served_by(&self, node: &str) -> Vec<&'a Nfs> {
+        self.record(SourceId::Storage);
+        let served: Vec<&Nfs> = self.lab.storage.nfs.iter().filter(|share| share.served_by(node)).collect();
+        served.iter().for_each(|share| self.record(SourceId::Nfs(share.name.value.clone())));
+        served
+    }
+
     pub fn auth(&self) -> Option<&'a Auth> {
         self.record(SourceId::Auth);
         self.lab.auth.as_ref()

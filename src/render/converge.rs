@@ -51,7 +51,7 @@ pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
 /// first control plane's.
 fn needs(lab: &LabReader, node: &NodeRef) -> Vec<Need> {
     let mut needs: Vec<Need> = [SourceId::Cluster, SourceId::Network, SourceId::KubeProxy].map(Need::from).to_vec();
-    needs.extend(super::node_files::nfs_sources(lab));
+    needs.extend(super::node_files::served_nfs_sources(lab, node));
     needs.push(node_source(node));
     needs.extend(super::node_files::addresses(node));
     needs.push(TOPOLOGY.into());
@@ -212,7 +212,7 @@ pub fn distribution_packages(lab: &LabReader, node: &NodeRef) -> Vec<&'static st
     if node.is_control_plane() && lab.network().vip.as_ref().is_some_and(|v| v.via == VipProvider::Keepalived) {
         packages.extend(["keepalived", "haproxy"]);
     }
-    if !lab.nfs().is_empty() {
+    if lab.has_nfs() {
         packages.push("nfs-common");
     }
     if !super::host::nfs_shares(lab, node).is_empty() {

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::node_files::{register, NodeFile, TOPOLOGY};
 use crate::model::SourceId;
-use crate::model::{NfsServer, ProxyMode, VipProvider};
+use crate::model::{ProxyMode, VipProvider};
 use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::{PlanBuilder, Product};
 
@@ -43,17 +43,12 @@ pub fn sysctls(lab: &LabReader, node: &NodeRef) -> Vec<(&'static str, &'static s
 pub fn exports(lab: &LabReader, node: &NodeRef) -> Vec<String> {
     let clients: Vec<String> =
         lab.nodes().map(|n| format!("{}/32(rw,sync,no_subtree_check,no_root_squash)", n.ip())).collect();
-    lab.nfs().iter().filter(|n| serves(n, node)).map(|n| format!("{} {}", n.path.value, clients.join(" "))).collect()
-}
-
-/// Whether `node` is `share`'s server.
-fn serves(share: &crate::model::Nfs, node: &NodeRef) -> bool {
-    matches!(&share.server.value, NfsServer::Node(server) if **server == *node.name())
+    nfs_shares(lab, node).iter().map(|n| format!("{} {}", n.path.value, clients.join(" "))).collect()
 }
 
 /// The NFS shares this node serves.
 pub fn nfs_shares<'a>(lab: &LabReader<'a>, node: &NodeRef) -> Vec<&'a crate::model::Nfs> {
-    lab.nfs().iter().filter(|n| serves(n, node)).collect()
+    lab.nfs_served_by(node.name())
 }
 
 /// The directories this node exports over NFS (converge creates them on the mounted data disk).
@@ -81,7 +76,7 @@ pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
                 SYSCTL if node.is_control_plane() => vec![TOPOLOGY.into(), SourceId::Network.into()],
                 SYSCTL => vec![TOPOLOGY.into()],
                 _ => {
-                    let shares = super::node_files::nfs_sources(lab).into_iter();
+                    let shares = super::node_files::served_nfs_sources(lab, node).into_iter();
                     let clients = lab.nodes().flat_map(|n| super::node_files::addresses(&n));
                     shares.chain(clients).collect()
                 }

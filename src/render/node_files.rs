@@ -57,9 +57,11 @@ pub fn endpoint_sources(lab: &LabReader) -> Vec<Need> {
     sources
 }
 
-/// What `LabReader::nfs` reads: the `storage` block (which shares exist) and every share.
-pub fn nfs_sources(lab: &LabReader) -> Vec<Need> {
-    let shares = lab.nfs().iter().map(|share| Need::Source(SourceId::Nfs(share.name.value.clone())));
+/// What `LabReader::nfs_served_by` reads: the `storage` block (which shares exist) and the
+/// shares `node` serves.
+pub fn served_nfs_sources(lab: &LabReader, node: &NodeRef) -> Vec<Need> {
+    let shares = lab.nfs_served_by(node.name()).into_iter();
+    let shares = shares.map(|share| Need::Source(SourceId::Nfs(share.name.value.clone())));
     std::iter::once(Need::Source(SourceId::Storage)).chain(shares).collect()
 }
 
