@@ -39,7 +39,9 @@ fn explain_names_kdl_nodes_with_lines_and_steps() {
     );
     assert!(run.stdout.contains(&format!("  network (homelab.kdl:{})", line_of("network {"))), "{}", run.stdout);
     assert!(run.stdout.contains("  hardware \"eq12\""), "a node's profile is a source too: {}", run.stdout);
-    assert!(!run.stdout.contains("node \"node4\""), "a worker is not behind the apiserver certificate");
+    // Every node's role is (the topology: which nodes are control planes), a worker's address not.
+    assert!(run.stdout.contains("  node \"node4\""), "{}", run.stdout);
+    assert!(!run.stdout.contains("node \"node4\" nic"), "a worker's address is not behind the apiserver certificate");
     assert!(run.stdout.contains("through steps:\n  state:pki/apiserver\n  state:pki/ca\n"), "{}", run.stdout);
     assert!(run.stdout.contains("rendered by: src/render/pki.rs\n"), "{}", run.stdout);
     let values = hlc_in(dir.path(), &["explain", "homelab.kdl", "cluster/helm-values/metallb.yaml"]);
@@ -128,7 +130,9 @@ fn graph_focus_shows_one_files_or_one_nodes_neighbourhood() {
     assert_eq!(file.status, 0, "{}", file.stderr);
     assert!(file.stdout.contains("\"state:pki/ca\" -> \"state:pki/apiserver\";"), "what it is made from");
     assert!(file.stdout.contains("\"node \\\"node3\\\"\""), "a control plane is behind its SANs");
-    assert!(!file.stdout.contains("\"node \\\"node4\\\"\""), "a worker is not");
+    // Every node's role decides which nodes are control planes (the topology), but a worker's
+    // address is not in the SANs.
+    assert!(!file.stdout.contains("\"node \\\"node4\\\" nic \\\"enp1s0\\\" ip\""), "a worker's address is not");
     assert!(edges(&file.stdout) < edges(&whole.stdout) / 4, "a neighbourhood, not the graph");
     let node = hlc_in(dir.path(), &["graph", "--focus", "node4", "--format", "mermaid"]);
     assert_eq!(node.status, 0, "{}", node.stderr);

@@ -6,7 +6,7 @@ mod addons;
 mod auth;
 mod cluster;
 mod customisation;
-mod facts;
+pub mod facts;
 mod layers;
 mod nodes;
 mod read;

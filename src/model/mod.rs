@@ -398,6 +398,13 @@ pub struct Nfs {
     pub default: Option<Span>,
 }
 
+impl Nfs {
+    /// Whether the node called `node` serves this share.
+    pub fn served_by(&self, node: &str) -> bool {
+        matches!(&self.server.value, NfsServer::Node(server) if **server == *node)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Auth {
     pub oidc: Option<Oidc>,

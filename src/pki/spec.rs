@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use serde::Serialize;
 
 use crate::model::SourceId;
-use crate::plan::reads::LabReader;
+use crate::plan::reads::{LabReader, NodeRef};
 
 /// What a certificate may be used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -38,6 +38,9 @@ pub struct CertSpec {
     /// What it is for, which decides where its files go (not part of the certificate itself).
     #[serde(skip)]
     pub kind: CertKind,
+    /// Whether it lists the control planes (which nodes they are: the `topology` step).
+    #[serde(skip)]
+    pub lists_control_planes: bool,
 }
 
 /// What a certificate is for.
@@ -78,6 +81,7 @@ fn ca(name: &str, common_name: &str) -> CertSpec {
         renew_days: 0,
         sources: vec![SourceId::Cluster],
         kind: CertKind::Shared,
+        lists_control_planes: false,
     }
 }
 
@@ -97,6 +101,7 @@ pub fn leaf(name: &str, issuer: &str, common_name: &str, organization: Option<&s
         renew_days: 90,
         sources: vec![SourceId::Cluster],
         kind: CertKind::Shared,
+        lists_control_planes: false,
     }
 }
 
@@ -109,17 +114,16 @@ fn apiserver(lab: &LabReader) -> CertSpec {
     dns.push("kubernetes.default.svc.cluster.local".into());
     let mut ips = vec![IpAddr::V4(first_service_ip(lab)), IpAddr::V4(Ipv4Addr::LOCALHOST)];
     spec.sources.push(SourceId::Network);
+    spec.lists_control_planes = true;
     if let Some(vip) = &lab.network().vip {
         ips.push(IpAddr::V4(vip.address.value));
         dns.extend(vip.name.as_ref().map(|n| n.value.clone()));
     }
     for node in lab.control_planes() {
-        let node = &node;
-        dns.push(node.name.value.clone());
-        dns.push(format!("{}.{domain}", node.name.value));
+        dns.push(node.name().to_string());
+        dns.push(format!("{}.{domain}", node.name()));
         ips.push(IpAddr::V4(node.ip()));
-        spec.sources.push(node_source(&node.name.value));
-        spec.sources.extend(address_sources(node));
+        spec.sources.push(primary_address_source(&node));
     }
     spec.dns_names = dedup(dns);
     spec.ips = dedup(ips);
@@ -127,20 +131,30 @@ fn apiserver(lab: &LabReader) -> CertSpec {
 }
 
 /// etcd serving and peer certificates of one control plane (kubeadm: node name, localhost, IPs).
-fn etcd_member(node: &crate::model::Node, kind: &str) -> CertSpec {
-    let mut spec =
-        leaf(&format!("pki/etcd/{}/{kind}", node.name.value), ETCD_CA, &node.name.value, None, Usage::ServerAndClient);
-    spec.dns_names = vec![node.name.value.clone(), "localhost".into()];
+fn etcd_member(node: &NodeRef, kind: &str) -> CertSpec {
+    let name = node.name();
+    let mut spec = leaf(&format!("pki/etcd/{name}/{kind}"), ETCD_CA, name, None, Usage::ServerAndClient);
+    spec.dns_names = vec![name.to_string(), "localhost".into()];
     spec.ips = vec![IpAddr::V4(node.ip()), IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)];
-    spec.sources.push(node_source(&node.name.value));
-    spec.sources.extend(address_sources(node));
-    spec.kind = CertKind::EtcdMember { node: node.name.value.clone(), role: kind.to_string() };
+    spec.sources.push(primary_address_source(node));
+    spec.kind = CertKind::EtcdMember { node: name.to_string(), role: kind.to_string() };
     spec
 }
 
-/// The graph source id of a node (its name, role, hardware and disks).
-pub fn node_source(name: &str) -> SourceId {
-    SourceId::node(name)
+/// A registered certificate's spec made again through `lab`, the step's own reader, so the
+/// engine sees what its SANs read: the apiserver's and the etcd members'. The others hold names
+/// (identities) and constants only.
+pub fn describe_again(lab: &LabReader, spec: &CertSpec) -> CertSpec {
+    match &spec.kind {
+        CertKind::EtcdMember { node, role } => etcd_member(&lab.node(node), role),
+        CertKind::Shared if spec.lists_control_planes => apiserver(lab),
+        _ => spec.clone(),
+    }
+}
+
+/// The graph source of a node's address on the LAN (its first NIC's): what `node.ip()` reads.
+pub fn primary_address_source(node: &NodeRef) -> SourceId {
+    node.address_ids().remove(0)
 }
 
 /// The graph sources of a node's interfaces (name and MAC): `node "n1" nic "eth0"`.
@@ -188,9 +202,8 @@ pub fn certificates(lab: &LabReader) -> Vec<CertSpec> {
         leaf("pki/apiserver-etcd-client", ETCD_CA, "kube-apiserver-etcd-client", None, Usage::Client),
     ];
     for node in lab.control_planes() {
-        let node = &node;
-        specs.push(etcd_member(node, "server"));
-        specs.push(etcd_member(node, "peer"));
+        specs.push(etcd_member(&node, "server"));
+        specs.push(etcd_member(&node, "peer"));
     }
     specs.extend(kubeconfig_certificates(lab));
     specs
@@ -232,7 +245,6 @@ pub fn kubeconfig_certificates(lab: &LabReader) -> Vec<CertSpec> {
         for spec in &mut per_node {
             let component = spec.name.rsplit('/').next().expect("named").to_string();
             spec.kind = CertKind::NodeKubeconfig { node: name.clone(), component };
-            spec.sources.push(node_source(name));
         }
         specs.extend(per_node);
     }
@@ -255,6 +267,5 @@ fn drain_credential(name: &str) -> CertSpec {
         Usage::Client,
     );
     spec.kind = CertKind::DrainKubeconfig { node: name.to_string() };
-    spec.sources.push(node_source(name));
     spec
 }

@@ -32,7 +32,8 @@ pub struct Context<'a> {
 /// The products a step needs, and its own origins.
 pub struct Inputs<'a> {
     products: &'a BTreeMap<String, Product>,
-    /// The sources the step reads directly, e.g. `["cluster", "node \"node1\""]`.
+    /// The sources the step reads directly, e.g. `["cluster", "node \"node1\""]` (or when it
+    /// reads none, the steps it reads).
     pub origins: Vec<String>,
 }
 
@@ -112,7 +113,7 @@ fn run_level(
     let run_one = |vertex: &NodeIndex| {
         let Vertex::Step(step) = &plan.graph[*vertex] else { unreachable!("levels hold steps only") };
         let step_context = Context { lab: LabReader::new(context.lab), state: context.state, clock: context.clock };
-        let product = (step.produce)(&step_context, &Inputs { products, origins: plan.direct_sources(*vertex) })?;
+        let product = (step.produce)(&step_context, &Inputs { products, origins: plan.origins(*vertex) })?;
         match undeclared_read(plan, *vertex, &step_context.lab.reads()) {
             Some(read) => Err(RenderError::UndeclaredRead(read.id())),
             None => Ok(product),

@@ -266,6 +266,22 @@ impl Plan<'_> {
         seen
     }
 
+    /// What a file's header names as its origins: the sources the step reads directly, or when
+    /// it reads none, the steps it reads (a seed image's files, a copy's original).
+    pub fn origins(&self, vertex: NodeIndex) -> Vec<String> {
+        let sources = self.direct_sources(vertex);
+        if !sources.is_empty() {
+            return sources;
+        }
+        let mut steps: Vec<String> = self
+            .graph
+            .neighbors_directed(vertex, petgraph::Direction::Incoming)
+            .map(|n| self.graph[n].id().to_string())
+            .collect();
+        steps.sort();
+        steps
+    }
+
     /// The sources a step reads directly (its origins, for file headers).
     pub fn direct_sources(&self, vertex: NodeIndex) -> Vec<String> {
         let mut sources: Vec<String> = self

@@ -10,11 +10,11 @@ use super::Need;
 
 use crate::model::{
     Auth, Ceph, Cluster, Cni, Containerd, GitOps, Ingress, KubeProxy, Lab, LoadBalancer, Network, Nfs, Nic, Node,
-    PackageMirror, PackageRepository, Registry, ReleaseSettings, SourceId, User, UserLayer,
+    PackageMirror, PackageRepository, Registry, ReleaseSettings, Role, SourceId, User, UserLayer,
 };
 
-/// The step that holds the cluster's shape: which nodes are control planes, in order. Reading
-/// the control planes is reading this step's product.
+/// The step that holds the cluster's shape: every node's role (which nodes are control planes,
+/// in order). Reading a node's role, or the control planes, is reading this step's product.
 pub const TOPOLOGY: &str = "topology";
 
 /// Read access to a `Lab` that records which sources were read.
@@ -28,17 +28,23 @@ impl<'a> LabReader<'a> {
         LabReader { lab, reads: RefCell::new(Vec::new()) }
     }
 
+    /// A new reader of the same lab that has read nothing yet (to learn what one description
+    /// reads).
+    pub fn fresh(&self) -> LabReader<'a> {
+        LabReader::new(self.lab)
+    }
+
+    /// Records `reads` (another reader's) as this reader's too.
+    pub fn absorb(&self, reads: &[Need]) {
+        self.reads.borrow_mut().extend_from_slice(reads);
+    }
+
     /// The sources (and the topology) read so far, sorted, without repeats.
     pub fn reads(&self) -> Vec<Need> {
         let mut reads = self.reads.borrow().clone();
         reads.sort();
         reads.dedup();
         reads
-    }
-
-    /// Every source of the lab (the graph's sources; reads nothing of them).
-    pub fn source_ids(&self) -> impl Iterator<Item = &'a SourceId> {
-        self.lab.sources.iter().map(|(id, _)| id)
     }
 
     fn record(&self, source: SourceId) {
@@ -82,6 +88,12 @@ impl<'a> LabReader<'a> {
         self.lab.storage.ceph.as_ref()
     }
 
+    /// Whether `storage.ceph` is written (the `storage` block's to say, like which shares exist).
+    pub fn has_ceph(&self) -> bool {
+        self.record(SourceId::Storage);
+        self.lab.storage.ceph.is_some()
+    }
+
     /// Whether any NFS share is declared (the `storage` block's to say).
     pub fn has_nfs(&self) -> bool {
         self.record(SourceId::Storage);
@@ -95,6 +107,16 @@ impl<'a> LabReader<'a> {
             self.record(SourceId::Nfs(share.name.value.clone()));
         }
         &self.lab.storage.nfs
+    }
+
+    /// The NFS shares `node` serves: which shares exist (the `storage` block's) and those whose
+    /// `server` is the node. A share's server is a reference `lower` resolved, an edge of the
+    /// graph like a node's `hardware`: the shares other nodes serve are not read.
+    pub fn nfs_served_by(&self, node: &str) -> Vec<&'a Nfs> {
+        self.record(SourceId::Storage);
+        let served: Vec<&Nfs> = self.lab.storage.nfs.iter().filter(|share| share.served_by(node)).collect();
+        served.iter().for_each(|share| self.record(SourceId::Nfs(share.name.value.clone())));
+        served
     }
 
     pub fn auth(&self) -> Option<&'a Auth> {
@@ -116,6 +138,13 @@ impl<'a> LabReader<'a> {
         &self.lab.registries
     }
 
+    /// The registry at `address` (its own source only).
+    pub fn registry(&self, address: &str) -> Option<&'a Registry> {
+        let registry = self.lab.registries.iter().find(|r| r.address.value.to_string() == address)?;
+        self.record(SourceId::Registry(address.to_string()));
+        Some(registry)
+    }
+
     pub fn gitops(&self) -> Option<&'a GitOps> {
         self.record(SourceId::Gitops);
         self.lab.gitops.as_ref()
@@ -128,6 +157,13 @@ impl<'a> LabReader<'a> {
             self.record(SourceId::Layer(layer.name.value.clone()));
         }
         layers
+    }
+
+    /// The user's Flux layer `name` (its own source only).
+    pub fn user_layer(&self, name: &str) -> Option<&'a UserLayer> {
+        let layer = self.lab.gitops.as_ref()?.layers.iter().find(|l| l.name.value == name)?;
+        self.record(SourceId::Layer(name.to_string()));
+        Some(layer)
     }
 
     /// The lab's `release NAME`, if it writes one (only then a source is read).
@@ -144,9 +180,19 @@ impl<'a> LabReader<'a> {
         Some(mirror)
     }
 
+    fn record_topology(&self) {
+        self.reads.borrow_mut().push(Need::Step(TOPOLOGY.to_string()));
+    }
+
+    /// Every node's name and role, reading each node: what the `topology` step is made of.
+    pub fn roles(&self) -> Vec<(&'a str, Role)> {
+        // The field through `Deref` (which records the node), not `NodeRef::role` (the topology).
+        self.lab.nodes.iter().map(|node| self.node_ref(node)).map(|node| (node.name(), node.role)).collect()
+    }
+
     /// The first control plane, which runs `kubeadm init` (the topology's to say).
     pub fn init_node(&self) -> Option<&'a str> {
-        self.reads.borrow_mut().push(Need::Step(TOPOLOGY.to_string()));
+        self.record_topology();
         self.lab.facts.init_node.as_deref()
     }
 
@@ -155,9 +201,9 @@ impl<'a> LabReader<'a> {
         self.init_node() == Some(node.name())
     }
 
-    /// Whether control planes run workloads (decided by every node's role).
+    /// Whether control planes run workloads (decided by every node's role: the topology).
     pub fn control_planes_run_workloads(&self) -> bool {
-        self.lab.nodes.iter().for_each(|node| self.record(SourceId::node(&node.name.value)));
+        self.record_topology();
         self.lab.facts.control_planes_run_workloads
     }
 
@@ -188,7 +234,7 @@ impl<'a> LabReader<'a> {
     /// The control planes in document order: the `topology` step's product, which depends on
     /// every node's role.
     pub fn control_planes(&self) -> impl Iterator<Item = NodeRef<'a, '_>> {
-        self.reads.borrow_mut().push(Need::Step(TOPOLOGY.to_string()));
+        self.record_topology();
         self.lab.nodes.iter().filter(|n| n.is_control_plane()).map(|node| self.node_ref(node))
     }
 
@@ -206,8 +252,9 @@ impl<'a> LabReader<'a> {
     }
 }
 
-/// A node as a step reads it: its own fields through `Deref` (which records the node), its name
-/// and NICs through methods (which record the interface and address sources they read).
+/// A node as a step reads it: its own fields through `Deref` (which records the node), its name,
+/// role and NICs through methods (which record the topology, interface and address sources they
+/// read).
 #[derive(Clone, Copy)]
 pub struct NodeRef<'a, 'r> {
     node: &'a Node,
@@ -227,6 +274,17 @@ impl<'a> NodeRef<'a, '_> {
     /// The node's name, borrowed from the model.
     pub fn name(&self) -> &'a str {
         &self.node.name.value
+    }
+
+    /// The node's role: the topology's (roles decide the graph's shape), not the node's.
+    pub fn role(&self) -> Role {
+        self.reader.record_topology();
+        self.node.role
+    }
+
+    /// Whether the node is a control plane (the topology's to say).
+    pub fn is_control_plane(&self) -> bool {
+        self.role() == Role::ControlPlane
     }
 
     /// The node's source id (its identity: reads nothing).

@@ -16,7 +16,7 @@ const RBAC: &str = "rbac.authorization.k8s.io/v1";
 pub fn component(lab: &LabReader) -> Option<Component> {
     let auth = lab.auth().filter(|a| !a.grants.is_empty() || !a.roles.is_empty())?;
     let oidc = auth.oidc.as_ref()?;
-    let mut component = Component::new("rbac", &[SourceId::Auth]);
+    let mut component = Component::new("rbac");
     let mut namespaces: Vec<&str> = auth.grants.iter().filter_map(|g| g.namespace.as_deref()).collect();
     namespaces.sort();
     namespaces.dedup();

@@ -7,19 +7,22 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use super::addons::component_id;
-use super::addons::components;
+use super::addons::{component_id, components, listing, Listing};
 use super::charts::flux_version;
-use super::components::Component;
+use super::node_files::TOPOLOGY;
 use super::outputs::Output;
 use crate::model::{Role, SourceId};
+use crate::plan::engine::Inputs;
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
+/// The files of `bootstrap/`.
+pub const INSTALL: &str = "install.sh";
+pub const HELMFILE: &str = "helmfile.yaml";
+
 /// The components the script installs itself: the CNI, or everything without GitOps.
-fn installed(lab: &LabReader) -> Vec<Component> {
-    let all = components(lab);
+fn installed(lab: &LabReader, all: Vec<Listing>) -> Vec<Listing> {
     if lab.gitops().is_some() {
         all.into_iter().filter(|c| c.layer == "cni").collect()
     } else {
@@ -27,36 +30,38 @@ fn installed(lab: &LabReader) -> Vec<Component> {
     }
 }
 
+/// Both files read the components' listings (their steps' products: layer, namespace, release
+/// chart and version), not the values the components' sources hold.
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
-    let mut needs: Vec<Need> = components(lab).iter().map(|c| component_id(c.layer)).collect();
-    // Which components exist is read from the add-on sources, written or not.
-    let deciding =
-        [SourceId::Gitops, SourceId::Cluster, SourceId::Cni, SourceId::LoadBalancer, SourceId::Ingress, SourceId::Auth];
-    needs.extend(deciding.map(Need::from));
-    needs.extend(super::node_files::storage_sources(lab));
-    needs.extend(lab.nodes().map(|n| super::node_files::node_source(&n)));
+    let layers: Vec<&'static str> = components(lab).iter().map(|c| c.layer).collect();
+    let listed: Vec<Need> = layers.iter().map(|layer| component_id(layer)).collect();
+    let read = move |inputs: &Inputs| layers.iter().map(|layer| listing(inputs, layer)).collect::<Result<Vec<_>, _>>();
+    let read_again = read.clone();
     plan.step(Step {
-        id: "bootstrap/install.sh".into(),
-        output: Some(OutputFile { path: "bootstrap/install.sh".into(), secret: false, executable: true }),
-        needs: needs.clone(),
-        produce: Box::new(|context, inputs| Ok(Product::File(script(&context.lab, &inputs.provenance()).into_bytes()))),
+        id: Output::Bootstrap(INSTALL).path(),
+        output: Some(OutputFile { path: Output::Bootstrap(INSTALL).path(), secret: false, executable: true }),
+        // Storage nodes and whether control planes run workloads: the topology.
+        needs: [listed.clone(), vec![SourceId::Gitops.into(), TOPOLOGY.into()]].concat(),
+        produce: Box::new(move |context, inputs| {
+            Ok(Product::File(script(&context.lab, &read(inputs)?, &inputs.provenance()).into_bytes()))
+        }),
     });
     plan.step(Step {
-        id: "bootstrap/helmfile.yaml".into(),
-        output: Some(OutputFile { path: "bootstrap/helmfile.yaml".into(), secret: false, executable: false }),
-        needs,
-        produce: Box::new(|context, inputs| {
-            super::yaml::document(&inputs.provenance(), &helmfile(&context.lab)).map(Product::File)
+        id: Output::Bootstrap(HELMFILE).path(),
+        output: Some(OutputFile { path: Output::Bootstrap(HELMFILE).path(), secret: false, executable: false }),
+        needs: [listed, vec![SourceId::Gitops.into()]].concat(),
+        produce: Box::new(move |context, inputs| {
+            let helmfile = helmfile(&installed(&context.lab, read_again(inputs)?));
+            super::yaml::document(&inputs.provenance(), &helmfile).map(Product::File)
         }),
     });
 }
 
-fn helmfile(lab: &LabReader) -> serde_json::Value {
-    let components = installed(lab);
+fn helmfile(components: &[Listing]) -> serde_json::Value {
     let releases: Vec<_> = components.iter().filter_map(|c| c.release.as_ref()).collect();
     let mut repositories = Vec::new();
     for release in &releases {
-        let repository = json!({"name": release.chart.repository, "url": release.chart.url});
+        let repository = json!({"name": release.repository, "url": release.url});
         if !repositories.contains(&repository) {
             repositories.push(repository);
         }
@@ -67,36 +72,40 @@ fn helmfile(lab: &LabReader) -> serde_json::Value {
             json!({
                 "name": r.name,
                 "namespace": r.namespace,
-                "chart": format!("{}/{}", r.chart.repository, r.chart.chart),
-                "version": r.chart.version,
-                "values": [format!("../cluster/helm-values/{}.yaml", r.name)],
+                "chart": format!("{}/{}", r.repository, r.chart),
+                "version": r.version,
+                "values": [format!("../{}", Output::HelmValues(&r.name).path())],
             })
         })
         .collect();
     json!({"repositories": repositories, "releases": releases})
 }
 
-fn script(lab: &LabReader, provenance: &str) -> String {
+fn script(lab: &LabReader, all: &[Listing], provenance: &str) -> String {
     let mut out = format!("#!/bin/sh\n# {provenance}\n# Run once from the output directory's parent or anywhere: paths are relative to this file.\nset -eu\ncd \"$(dirname \"$0\")/..\"\nexport KUBECONFIG=\"${{KUBECONFIG:-$PWD/{}}}\"\n\n", Output::Kubeconfig("admin").path());
-    if components(lab).iter().any(|c| c.namespace.is_some()) {
+    if all.iter().any(|c| c.namespace.is_some()) {
         // Namespaces first, with their Pod Security labels; objects that need a chart's CRDs
         // after that chart.
-        out.push_str("kubectl apply -f cluster/manifests/namespaces.yaml\n\n");
+        writeln!(out, "kubectl apply -f {}\n", Output::Namespaces.path()).unwrap();
     }
-    for component in installed(lab) {
+    for component in installed(lab, all.to_vec()) {
         writeln!(out, "# {}", component.layer).unwrap();
         if let Some(release) = &component.release {
-            let chart = &release.chart;
-            writeln!(out, "helm repo add {} {} --force-update", chart.repository, chart.url).unwrap();
+            writeln!(out, "helm repo add {} {} --force-update", release.repository, release.url).unwrap();
             writeln!(
                 out,
-                "helm upgrade --install {} {}/{} --version {} --namespace {} --values cluster/helm-values/{}.yaml --wait --timeout 10m",
-                release.name, chart.repository, chart.chart, chart.version, release.namespace, release.name
+                "helm upgrade --install {} {}/{} --version {} --namespace {} --values {} --wait --timeout 10m",
+                release.name,
+                release.repository,
+                release.chart,
+                release.version,
+                release.namespace,
+                Output::HelmValues(&release.name).path()
             )
             .unwrap();
         }
-        if !component.manifests.is_empty() {
-            writeln!(out, "kubectl apply -f cluster/manifests/{}.yaml", component.layer).unwrap();
+        if component.manifests {
+            writeln!(out, "kubectl apply -f {}", Output::Manifests(&component.layer).path()).unwrap();
         }
         out.push('\n');
     }
@@ -104,10 +113,9 @@ fn script(lab: &LabReader, provenance: &str) -> String {
         // Control planes run workloads here; let load balancers announce from them too.
         writeln!(out, "kubectl label nodes -l node-role.kubernetes.io/control-plane node.kubernetes.io/exclude-from-external-load-balancers- --overwrite").unwrap();
     }
-    for node in lab.nodes().filter(|n| n.role == Role::Storage) {
-        let node = &node;
+    for node in lab.nodes().filter(|n| n.role() == Role::Storage) {
         // The kubelet may not set node-role labels on itself; an admin does.
-        writeln!(out, "kubectl label node {} node-role.kubernetes.io/storage= --overwrite", node.name.value).unwrap();
+        writeln!(out, "kubectl label node {} node-role.kubernetes.io/storage= --overwrite", node.name()).unwrap();
     }
     if let Some(gitops) = lab.gitops() {
         writeln!(out, "\n# Flux: the controllers, then the sync objects for {} ({}).", gitops.url.value, gitops.branch)
@@ -128,7 +136,7 @@ fn script(lab: &LabReader, provenance: &str) -> String {
             .unwrap();
             writeln!(out, "    exit 1\nfi").unwrap();
         }
-        writeln!(out, "kubectl apply -k flux/{}/flux-system", gitops.path).unwrap();
+        writeln!(out, "kubectl apply -k {}", Output::Flux { root: &gitops.path, file: "flux-system" }.path()).unwrap();
     }
     out
 }

@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use super::node_files::{node_source, NodeFile};
+use super::node_files::NodeFile;
 use super::outputs::Output;
 use crate::model::{Arch, Os, PackageRepository, SourceId};
 use crate::plan::reads::{LabReader, NodeRef};
@@ -49,11 +49,11 @@ struct WriteFile {
 }
 
 pub fn user_data_path(node: &NodeRef) -> String {
-    Output::UserData(&node.name.value).path()
+    Output::UserData(node.name()).path()
 }
 
 pub fn meta_data_path(node: &NodeRef) -> String {
-    Output::MetaData(&node.name.value).path()
+    Output::MetaData(node.name()).path()
 }
 
 /// Every file cloud-init writes on `node`, in the order it writes them.
@@ -82,8 +82,7 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
         if lab.package_mirror(PackageRepository::Os).is_some() {
             needs.push(SourceId::PackageMirror("os".into()).into());
         }
-        needs.push(node_source(node));
-        let name = node.name.value.clone();
+        let name = node.name().to_string();
         plan.step(Step {
             id: user_data_path(node),
             output: Some(OutputFile { path: user_data_path(node), secret: true, executable: false }),
@@ -107,11 +106,12 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
             }),
         });
         let (user_data, network_config) = (user_data_path(node), super::netplan::path(node));
-        let name = node.name.value.clone();
+        let name = node.name().to_string();
         plan.step(Step {
             id: meta_data_path(node),
             output: Some(OutputFile { path: meta_data_path(node), secret: false, executable: false }),
-            needs: vec![user_data.clone().into(), network_config.clone().into(), node_source(node)],
+            // The node's name is its identity, not a value of its source.
+            needs: vec![user_data.clone().into(), network_config.clone().into()],
             produce: Box::new(move |_, inputs| {
                 let mut digest = blake3::Hasher::new();
                 digest.update(inputs.file(&user_data)?);
@@ -127,8 +127,8 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
 fn cloud_config(lab: &LabReader, node: &NodeRef, write_files: Vec<WriteFile>) -> CloudConfig {
     let domain = &lab.network().domain.value;
     CloudConfig {
-        hostname: node.name.value.clone(),
-        fqdn: format!("{}.{domain}", node.name.value),
+        hostname: node.name().to_string(),
+        fqdn: format!("{}.{domain}", node.name()),
         prefer_fqdn_over_hostname: false,
         manage_etc_hosts: true,
         timezone: lab.cluster().timezone.clone(),

@@ -11,14 +11,7 @@ use crate::model::{CalicoEncapsulation, CniKind, LoadBalancerKind};
 use crate::plan::reads::LabReader;
 
 pub fn component(lab: &LabReader) -> Component {
-    let mut component = Component::new("cni", &[SourceId::Cni, SourceId::Network, SourceId::LoadBalancer]);
-    if lab.cni().is_cilium() {
-        // The endpoint (kube-proxy replacement) and every node's interface name (L2 devices).
-        component.sources.extend(super::node_files::endpoint_sources(lab));
-        component.sources.extend(lab.nodes().flat_map(|n| super::node_files::interfaces(&n)));
-        component.sources.sort();
-        component.sources.dedup();
-    }
+    let mut component = Component::new("cni");
     let pods = lab.network().pods.value.to_string();
     let (name, namespace, privileged, values) = match &lab.cni().kind {
         CniKind::Calico { encapsulation } => {

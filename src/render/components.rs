@@ -6,7 +6,6 @@ use serde_json::Value;
 
 use super::charts::{chart, user_values, HelmValues};
 use crate::model::pins::Chart;
-use crate::model::SourceId;
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
 
@@ -40,7 +39,8 @@ pub struct Component {
     pub release: Option<Release>,
     /// Kubernetes objects beside (or instead of) the release.
     pub manifests: Vec<Value>,
-    /// Graph sources (and steps) the component is derived from.
+    /// Graph sources (and steps) the component is derived from: what describing it read
+    /// (`addons::components` fills it in; its renderer does not declare it).
     pub sources: Vec<Need>,
     /// The renderer that describes it (its file), recorded on its steps.
     pub renderer: &'static str,
@@ -48,14 +48,14 @@ pub struct Component {
 
 impl Component {
     #[track_caller]
-    pub fn new(layer: &'static str, sources: &[SourceId]) -> Component {
+    pub fn new(layer: &'static str) -> Component {
         Component {
             layer,
             depends_on: Vec::new(),
             namespace: None,
             release: None,
             manifests: Vec::new(),
-            sources: sources.iter().cloned().map(Need::from).collect(),
+            sources: Vec::new(),
             renderer: std::panic::Location::caller().file(),
         }
     }
@@ -63,12 +63,9 @@ impl Component {
 
 impl Component {
     /// Sets the component's release `name` (= its chart) in `namespace`: the pinned chart or the
-    /// lab's `release` version, `values` with the lab's values file merged in; a `release` the
-    /// lab writes becomes one of the component's sources.
+    /// lab's `release` version, `values` with the lab's values file merged in (reading a
+    /// `release` the lab writes makes it one of the component's sources).
     pub fn set_release(&mut self, lab: &LabReader, name: &'static str, namespace: &str, values: HelmValues) {
-        if lab.release_settings(name).is_some() {
-            self.sources.push(SourceId::Release(name.to_string()).into());
-        }
         self.release = Some(Release {
             name,
             chart: chart(lab, name),

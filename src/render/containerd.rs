@@ -156,16 +156,18 @@ pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
         for file in files_for(lab, node) {
             let registry =
                 lab.registries().iter().find(|r| file.target.ends_with(&format!("/{}/hosts.toml", namespace(r))));
-            let mut needs = vec![SourceId::Cluster.into()];
-            needs.extend(registry.map(|r| SourceId::Registry(r.address.value.to_string()).into()));
-            let registry = registry.cloned();
+            let address = registry.map(|r| r.address.value.to_string());
+            let needs = match &address {
+                Some(address) => vec![SourceId::Registry(address.clone()).into()],
+                None => vec![SourceId::Cluster.into()],
+            };
             register(
                 plan,
                 &file,
                 needs,
                 Box::new(move |context, inputs| {
-                    let body = match &registry {
-                        Some(registry) => hosts_toml(registry)?,
+                    let body = match &address {
+                        Some(address) => hosts_toml(context.lab.registry(address).expect("a registered registry"))?,
                         None => config(&context.lab)?,
                     };
                     Ok(Product::File(format!("# {}\n{body}", inputs.provenance()).into_bytes()))

@@ -28,7 +28,7 @@ pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     for node in lab.nodes() {
         let node = &node;
         let needs = needs(lab, node);
-        let name = node.name.value.clone();
+        let name = node.name().to_string();
         for file in files_for(node) {
             let name = name.clone();
             register(
@@ -51,13 +51,13 @@ pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
 /// first control plane's.
 fn needs(lab: &LabReader, node: &NodeRef) -> Vec<Need> {
     let mut needs: Vec<Need> = [SourceId::Cluster, SourceId::Network, SourceId::KubeProxy].map(Need::from).to_vec();
-    needs.extend(super::node_files::storage_sources(lab));
+    needs.extend(super::node_files::served_nfs_sources(lab, node));
     needs.push(node_source(node));
     needs.extend(super::node_files::addresses(node));
     needs.push(TOPOLOGY.into());
     // Control planes probe and clean up etcd through the others; workers never read them, so a
     // control plane added or removed leaves workers' seeds alone.
-    let others = lab.control_planes().filter(|n| node.is_control_plane() && n.name.value != node.name.value);
+    let others = lab.control_planes().filter(|n| node.is_control_plane() && n.name() != node.name());
     needs.extend(others.flat_map(|n| super::node_files::addresses(&n)));
     needs.extend(super::node_files::endpoint_sources(lab));
     needs.extend(mirror_sources(lab));
@@ -81,7 +81,7 @@ fn script(lab: &LabReader, node: &NodeRef, provenance: &str) -> String {
     let mut text = format!(
         "#!/bin/bash\n# {provenance}\n# Converges node \"{}\" to its seed; safe to run again. Log: /var/log/hlc-converge.log.\n\
          # Test it off-node with HLC_ROOT=/some/fake/root and stub programs on PATH.\nset -euo pipefail\nshopt -s inherit_errexit\n\n",
-        node.name.value
+        node.name()
     );
     for (name, value) in facts(lab, node) {
         let _ = writeln!(text, "readonly {name}={value}");
@@ -113,7 +113,7 @@ fn facts(lab: &LabReader, node: &NodeRef) -> Vec<(&'static str, String)> {
     let init_node = lab.init_node().unwrap_or_default();
     let others = lab
         .control_planes()
-        .filter(|n| node.is_control_plane() && n.name.value != node.name.value)
+        .filter(|n| node.is_control_plane() && n.name() != node.name())
         .map(|n| format!("{}:6443", n.ip()));
     let version = &lab.cluster().kubernetes.value;
     let vip = match lab.network().vip.as_ref().filter(|_| node.is_control_plane()).map(|v| v.via) {
@@ -124,7 +124,7 @@ fn facts(lab: &LabReader, node: &NodeRef) -> Vec<(&'static str, String)> {
     let containerd = if lab.containerd().from_docker { "containerd.io=2.*" } else { "" };
     let nfs = super::host::nfs_directories(lab, node);
     vec![
-        ("NODE", quote(&node.name.value)),
+        ("NODE", quote(node.name())),
         ("NODE_IP", quote(&node.ip().to_string())),
         ("OS_FAMILY", quote(if matches!(lab.cluster().os, Os::Debian12 | Os::Debian13) { "debian" } else { "ubuntu" })),
         ("ROLE", quote(role(lab, node))),
@@ -212,7 +212,7 @@ pub fn distribution_packages(lab: &LabReader, node: &NodeRef) -> Vec<&'static st
     if node.is_control_plane() && lab.network().vip.as_ref().is_some_and(|v| v.via == VipProvider::Keepalived) {
         packages.extend(["keepalived", "haproxy"]);
     }
-    if !lab.nfs().is_empty() {
+    if lab.has_nfs() {
         packages.push("nfs-common");
     }
     if !super::host::nfs_shares(lab, node).is_empty() {
@@ -326,7 +326,7 @@ fn upgrade_note(lab: &LabReader, node: &NodeRef) -> &'static str {
 }
 
 fn membership_note(lab: &LabReader, node: &NodeRef) -> &'static str {
-    match (role(lab, node), node.role) {
+    match (role(lab, node), node.role()) {
         ("init", _) => "kubeadm init if no control plane answers, else join as a control plane",
         ("control-plane", _) => "wait for the endpoint, then join as a control plane",
         (_, Role::Storage) => "wait for the endpoint, then join (as a tainted storage node)",

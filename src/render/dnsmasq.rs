@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::outputs::Output;
 use crate::model::SourceId;
 use crate::plan::reads::LabReader;
 use crate::plan::{Need, OutputFile, PlanBuilder, Product, Step};
@@ -25,17 +26,16 @@ fn step(path: String, needs: Vec<Need>, render: fn(&LabReader) -> String) -> Ste
 }
 
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
-    let mut needs = vec![SourceId::Network.into(), SourceId::Cluster.into()];
-    needs.extend(lab.nodes().flat_map(|n| super::node_files::node_and_addresses(&n)));
-    needs.extend(lab.nodes().flat_map(|n| super::node_files::interfaces(&n)));
+    let addresses: Vec<Need> = lab.nodes().flat_map(|n| super::node_files::addresses(&n)).collect();
+    let interfaces = lab.nodes().flat_map(|n| super::node_files::interfaces(&n));
     let cluster = &lab.cluster().name.value;
     plan.step(step(
-        format!("network/dnsmasq/{cluster}.conf"),
+        Output::Dnsmasq(&format!("{cluster}.conf")).path(),
         vec![SourceId::Network.into(), SourceId::Cluster.into()],
         config,
     ));
-    plan.step(step("network/dnsmasq/dhcp-hosts".into(), needs.clone(), dhcp_hosts));
-    plan.step(step("network/dnsmasq/hosts".into(), needs, hosts));
+    plan.step(step(Output::Dnsmasq("dhcp-hosts").path(), interfaces.chain(addresses.clone()).collect(), dhcp_hosts));
+    plan.step(step(Output::Dnsmasq("hosts").path(), [vec![SourceId::Network.into()], addresses].concat(), hosts));
 }
 
 fn config(lab: &LabReader) -> String {
@@ -60,9 +60,8 @@ fn config(lab: &LabReader) -> String {
 fn dhcp_hosts(lab: &LabReader) -> String {
     let mut out = String::new();
     for node in lab.nodes() {
-        let node = &node;
         for nic in node.nics() {
-            writeln!(out, "{},{},{}", nic.mac.value, nic.ip.value, node.name.value).unwrap();
+            writeln!(out, "{},{},{}", nic.mac.value, nic.ip.value, node.name()).unwrap();
         }
     }
     out
@@ -73,8 +72,7 @@ fn hosts(lab: &LabReader) -> String {
     let domain = &lab.network().domain.value;
     let mut out = String::new();
     for node in lab.nodes() {
-        let node = &node;
-        writeln!(out, "{} {}.{domain} {}", node.ip(), node.name.value, node.name.value).unwrap();
+        writeln!(out, "{} {}.{domain} {}", node.ip(), node.name(), node.name()).unwrap();
     }
     if let Some((vip, name)) =
         lab.network().vip.as_ref().and_then(|v| v.name.as_ref().map(|n| (v.address.value, &n.value)))

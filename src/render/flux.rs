@@ -7,13 +7,14 @@
 
 use serde_json::{json, Value};
 
-use super::addons::components;
-use super::addons::{component_id, objects, yaml_values};
+use super::addons::{component_id, components, describe, listing, objects, yaml_values, ListedRelease};
 use super::components::{metadata, Component, Release};
+use super::outputs::Output;
 use crate::model::SourceId;
 use crate::model::{GitOps, UserLayer};
+use crate::plan::engine::Inputs;
 use crate::plan::reads::LabReader;
-use crate::plan::Need;
+use crate::plan::{Need, RenderError};
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
 
 const FLUX_NAMESPACE: &str = "flux-system";
@@ -22,12 +23,12 @@ fn kustomization_file(resources: &[&str]) -> Value {
     json!({"apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization", "resources": resources})
 }
 
-fn helm_repository(release: &Release) -> Value {
+fn helm_repository(release: &ListedRelease) -> Value {
     json!({
         "apiVersion": "source.toolkit.fluxcd.io/v1",
         "kind": "HelmRepository",
-        "metadata": metadata(&release.chart.repository, Some(FLUX_NAMESPACE)),
-        "spec": {"url": release.chart.url, "interval": "1h"},
+        "metadata": metadata(&release.repository, Some(FLUX_NAMESPACE)),
+        "spec": {"url": release.url, "interval": "1h"},
     })
 }
 
@@ -72,10 +73,10 @@ fn layer_kustomization(gitops: &GitOps, layer: &str, depends_on: &[&str]) -> Val
 }
 
 /// A user layer's Kustomization: after the layers it names, else after every layer hlc writes.
-fn user_layer_kustomization(gitops: &GitOps, layer: &UserLayer, components: &[Component]) -> Value {
+fn user_layer_kustomization(gitops: &GitOps, layer: &UserLayer, hlc_layers: &[&str]) -> Value {
     let depends_on: Vec<&str> = match &layer.after {
         Some(after) => after.value.iter().map(String::as_str).collect(),
-        None => components.iter().map(|c| c.layer).collect(),
+        None => hlc_layers.to_vec(),
     };
     let mut kustomization = layer_kustomization(gitops, &layer.name.value, &depends_on);
     if layer.sops {
@@ -122,57 +123,101 @@ fn sync_objects(gitops: &GitOps) -> Vec<Value> {
     ]
 }
 
-/// Every file of the tree: (path relative to `flux/<path>/`, graph needs, documents).
-fn files(gitops: &GitOps, components: &[Component], user_layers: &[UserLayer]) -> Vec<(String, Vec<Need>, Vec<Value>)> {
-    // Files that carry a component's values need its KDL sources (named in their header); files
-    // that only list components (sources, layers, each layer's kustomization) need the
-    // components' steps alone.
-    let needs_of = |component: &Component| [component.sources.clone(), vec![component_id(component.layer)]].concat();
-    let all: Vec<Need> = components.iter().map(|c| component_id(c.layer)).collect();
-    let mut files = vec![
-        ("flux-system/gotk-sync.yaml".to_string(), vec![SourceId::Gitops.into()], sync_objects(gitops)),
+/// A file of the tree: its path relative to `flux/<path>/`, its needs, and how its documents are
+/// made when it runs (through its own reader and its inputs).
+type Documents = Box<dyn Fn(&LabReader, &Inputs) -> Result<Vec<Value>, RenderError> + Send + Sync>;
+
+/// The gitops block a registered file reads.
+fn gitops_of<'a>(lab: &LabReader<'a>) -> &'a GitOps {
+    lab.gitops().expect("the Flux tree is registered with gitops")
+}
+
+/// Every file of the tree. Files that carry a component's values or objects need its sources
+/// (and describe it again when they run); files that list components (sources, layers, a
+/// layer's kustomization, objects that are only a namespace) read the components' listings.
+fn files(components: &[Component], user_layers: &[UserLayer]) -> Vec<(String, Vec<Need>, Documents)> {
+    let gitops = || Need::from(SourceId::Gitops);
+    let layers: Vec<&'static str> = components.iter().map(|c| c.layer).collect();
+    let all: Vec<Need> = layers.iter().map(|layer| component_id(layer)).collect();
+    let listings =
+        move |inputs: &Inputs| layers.iter().map(|layer| listing(inputs, layer)).collect::<Result<Vec<_>, _>>();
+    let mut files: Vec<(String, Vec<Need>, Documents)> = vec![
+        ("flux-system/gotk-sync.yaml".into(), vec![gitops()], Box::new(|lab, _| Ok(sync_objects(gitops_of(lab))))),
         (
             "flux-system/kustomization.yaml".into(),
-            vec![SourceId::Gitops.into()],
-            vec![kustomization_file(&["gotk-sync.yaml"])],
+            vec![gitops()],
+            Box::new(|_, _| Ok(vec![kustomization_file(&["gotk-sync.yaml"])])),
         ),
         (
             "kustomization.yaml".into(),
-            vec![SourceId::Gitops.into()],
-            vec![kustomization_file(&["flux-system", "sources.yaml", "layers.yaml"])],
+            vec![gitops()],
+            Box::new(|_, _| Ok(vec![kustomization_file(&["flux-system", "sources.yaml", "layers.yaml"])])),
         ),
     ];
-    let mut repositories: Vec<Value> = Vec::new();
-    for release in components.iter().filter_map(|c| c.release.as_ref()) {
-        let repository = helm_repository(release);
-        if !repositories.contains(&repository) {
-            repositories.push(repository);
-        }
-    }
-    files.push(("sources.yaml".into(), all.clone(), repositories));
-    let mut layers: Vec<Value> =
-        components.iter().map(|c| layer_kustomization(gitops, c.layer, &c.depends_on)).collect();
-    layers.extend(user_layers.iter().map(|layer| user_layer_kustomization(gitops, layer, components)));
+    let list = listings.clone();
+    files.push((
+        "sources.yaml".into(),
+        [all.clone(), vec![gitops()]].concat(),
+        Box::new(move |_, inputs| {
+            let mut repositories: Vec<Value> = Vec::new();
+            for release in list(inputs)?.iter().filter_map(|c| c.release.as_ref()) {
+                let repository = helm_repository(release);
+                if !repositories.contains(&repository) {
+                    repositories.push(repository);
+                }
+            }
+            Ok(repositories)
+        }),
+    ));
     let user_sources = user_layers.iter().map(|l| Need::from(SourceId::Layer(l.name.value.clone())));
     files.push((
         "layers.yaml".into(),
-        [all, vec![SourceId::Gitops.into()]].into_iter().flatten().chain(user_sources).collect(),
-        layers,
+        all.into_iter().chain([gitops()]).chain(user_sources).collect(),
+        Box::new(move |lab, inputs| {
+            let gitops = gitops_of(lab);
+            let listed = listings(inputs)?;
+            let mut layers: Vec<Value> = listed
+                .iter()
+                .map(|c| {
+                    layer_kustomization(gitops, &c.layer, &c.depends_on.iter().map(String::as_str).collect::<Vec<_>>())
+                })
+                .collect();
+            let hlc_layers: Vec<&str> = listed.iter().map(|c| c.layer.as_str()).collect();
+            layers.extend(lab.user_layers().iter().map(|layer| user_layer_kustomization(gitops, layer, &hlc_layers)));
+            Ok(layers)
+        }),
     ));
     for component in components {
-        let needs = needs_of(component);
+        let layer = component.layer;
+        let listed = vec![component_id(layer), gitops()];
+        let carried = [component.sources.clone(), listed.clone()].concat();
         let mut resources = Vec::new();
-        let objects = objects(component);
-        if !objects.is_empty() {
-            files.push((format!("{}/objects.yaml", component.layer), needs.clone(), objects));
+        if component.namespace.is_some() || !component.manifests.is_empty() {
+            // Only a namespace: the listing has it; objects: the component described again.
+            let (needs, documents): (Vec<Need>, Documents) = if component.manifests.is_empty() {
+                (listed.clone(), Box::new(move |_, inputs| Ok(listing(inputs, layer)?.namespace.into_iter().collect())))
+            } else {
+                (carried.clone(), Box::new(move |lab, _| Ok(objects(&describe(lab, layer)))))
+            };
+            files.push((format!("{layer}/objects.yaml"), needs, documents));
             resources.push("objects.yaml");
         }
-        if let Some(release) = &component.release {
-            files.push((format!("{}/release.yaml", component.layer), needs.clone(), vec![helm_release(release)]));
+        if component.release.is_some() {
+            files.push((
+                format!("{layer}/release.yaml"),
+                carried,
+                Box::new(move |lab, _| {
+                    let release = describe(lab, layer).release.expect("registered with a release");
+                    Ok(vec![helm_release(&release)])
+                }),
+            ));
             resources.push("release.yaml");
         }
-        let listing = vec![component_id(component.layer)];
-        files.push((format!("{}/kustomization.yaml", component.layer), listing, vec![kustomization_file(&resources)]));
+        files.push((
+            format!("{layer}/kustomization.yaml"),
+            listed,
+            Box::new(move |_, _| Ok(vec![kustomization_file(&resources)])),
+        ));
     }
     files
 }
@@ -180,14 +225,18 @@ fn files(gitops: &GitOps, components: &[Component], user_layers: &[UserLayer]) -
 /// The user's layers: each file of the layer's directory, as it is.
 fn register_user_layers(gitops: &GitOps, layers: &[UserLayer], plan: &mut PlanBuilder<'static>) {
     for layer in layers {
-        for file in &layer.files {
-            let path = format!("flux/{}/{}/{}", gitops.path, layer.name.value, file.path);
-            let bytes = file.bytes.clone();
+        for (index, file) in layer.files.iter().enumerate() {
+            let file_path = format!("{}/{}", layer.name.value, file.path);
+            let path = Output::Flux { root: &gitops.path, file: &file_path }.path();
+            let name = layer.name.value.clone();
             plan.step(Step {
                 id: path.clone(),
                 output: Some(OutputFile { path, secret: false, executable: false }),
-                needs: vec![SourceId::Gitops.into(), SourceId::Layer(layer.name.value.clone()).into()],
-                produce: Box::new(move |_, _| Ok(Product::File(bytes.clone()))),
+                needs: vec![SourceId::Gitops.into(), SourceId::Layer(name.clone()).into()],
+                produce: Box::new(move |context, _| {
+                    let layer = context.lab.user_layer(&name).expect("a registered layer");
+                    Ok(Product::File(layer.files[index].bytes.clone()))
+                }),
             });
         }
     }
@@ -197,17 +246,14 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     let Some(gitops) = lab.gitops() else { return };
     let user_layers = lab.user_layers();
     register_user_layers(gitops, user_layers, plan);
-    for (path, mut needs, documents) in files(gitops, &components(lab), user_layers) {
-        let path = format!("flux/{}/{path}", gitops.path);
-        if !needs.contains(&Need::Source(SourceId::Gitops)) {
-            needs.push(SourceId::Gitops.into()); // the directory is `gitops path=`
-        }
-        let documents = yaml_values(&documents);
+    for (path, needs, documents) in files(&components(lab), user_layers) {
+        let path = Output::Flux { root: &gitops.path, file: &path }.path();
         plan.step(Step {
             id: path.clone(),
             output: Some(OutputFile { path, secret: false, executable: false }),
             needs,
-            produce: Box::new(move |_, inputs| {
+            produce: Box::new(move |context, inputs| {
+                let documents = yaml_values(&documents(&context.lab, inputs)?);
                 super::yaml::documents(&inputs.provenance(), &documents).map(Product::File)
             }),
         });

@@ -3,9 +3,9 @@
 
 use std::fmt::Write;
 
-use super::node_files::{node_source, register, NodeFile};
+use super::node_files::{register, NodeFile, TOPOLOGY};
 use crate::model::SourceId;
-use crate::model::{NfsServer, ProxyMode, VipProvider};
+use crate::model::{ProxyMode, VipProvider};
 use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::{PlanBuilder, Product};
 
@@ -19,7 +19,7 @@ pub fn modules(lab: &LabReader) -> Vec<&'static str> {
     if lab.kube_proxy().is_some_and(|p| p.mode.value == ProxyMode::Ipvs) {
         modules.extend(["ip_vs", "ip_vs_rr", "ip_vs_wrr", "ip_vs_sh", "nf_conntrack"]);
     }
-    if lab.ceph().is_some() {
+    if lab.has_ceph() {
         modules.push("rbd");
     }
     modules
@@ -43,17 +43,12 @@ pub fn sysctls(lab: &LabReader, node: &NodeRef) -> Vec<(&'static str, &'static s
 pub fn exports(lab: &LabReader, node: &NodeRef) -> Vec<String> {
     let clients: Vec<String> =
         lab.nodes().map(|n| format!("{}/32(rw,sync,no_subtree_check,no_root_squash)", n.ip())).collect();
-    lab.nfs().iter().filter(|n| serves(n, node)).map(|n| format!("{} {}", n.path.value, clients.join(" "))).collect()
-}
-
-/// Whether `node` is `share`'s server.
-fn serves(share: &crate::model::Nfs, node: &NodeRef) -> bool {
-    matches!(&share.server.value, NfsServer::Node(server) if **server == *node.name())
+    nfs_shares(lab, node).iter().map(|n| format!("{} {}", n.path.value, clients.join(" "))).collect()
 }
 
 /// The NFS shares this node serves.
 pub fn nfs_shares<'a>(lab: &LabReader<'a>, node: &NodeRef) -> Vec<&'a crate::model::Nfs> {
-    lab.nfs().iter().filter(|n| serves(n, node)).collect()
+    lab.nfs_served_by(node.name())
 }
 
 /// The directories this node exports over NFS (converge creates them on the mounted data disk).
@@ -72,16 +67,18 @@ pub fn files_for(lab: &LabReader, node: &NodeRef) -> Vec<NodeFile> {
 pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     for node in lab.nodes() {
         let node = &node;
-        let name = node.name.value.clone();
+        let name = node.name().to_string();
         for file in files_for(lab, node) {
             // Modules are cluster-wide; sysctls follow the node's role; exports its shares.
             let needs = match file.target.as_str() {
-                MODULES => [vec![SourceId::KubeProxy.into()], super::node_files::storage_sources(lab)].concat(),
-                SYSCTL => vec![SourceId::Network.into(), node_source(node)],
+                MODULES => vec![SourceId::KubeProxy.into(), SourceId::Storage.into()],
+                // The VIP's provider matters on control planes only.
+                SYSCTL if node.is_control_plane() => vec![TOPOLOGY.into(), SourceId::Network.into()],
+                SYSCTL => vec![TOPOLOGY.into()],
                 _ => {
-                    let shares = super::node_files::storage_sources(lab).into_iter();
+                    let shares = super::node_files::served_nfs_sources(lab, node).into_iter();
                     let clients = lab.nodes().flat_map(|n| super::node_files::addresses(&n));
-                    [vec![SourceId::Network.into(), node_source(node)], shares.collect(), clients.collect()].concat()
+                    shares.chain(clients).collect()
                 }
             };
             let target = file.target.clone();

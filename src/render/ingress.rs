@@ -11,7 +11,7 @@ use crate::plan::reads::LabReader;
 
 pub fn component(lab: &LabReader) -> Option<Component> {
     let ingress = lab.ingress()?;
-    let mut component = Component::new("ingress", &[SourceId::Ingress, SourceId::LoadBalancer]);
+    let mut component = Component::new("ingress");
     component.depends_on = vec!["load-balancer-pools"];
     component.namespace = Some(Namespace { name: "ingress-nginx".into(), privileged: false });
     let mut service = json!({"type": "LoadBalancer"});

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::node_files::{node_and_addresses, register, NodeFile};
+use super::node_files::{register, NodeFile};
 use super::pki::{state_id, TOKEN};
 use crate::model::SourceId;
 use crate::model::{ProxyMode, Role};
@@ -44,7 +44,7 @@ pub fn config_targets(lab: &LabReader, node: &NodeRef) -> Vec<&'static str> {
 
 /// The reviewed copy of a config: `nodes/<node>/kubeadm/init.yaml`.
 pub fn review_path(node: &NodeRef, target: &str) -> String {
-    super::outputs::Output::KubeadmConfig { node: &node.name.value, target }.path()
+    super::outputs::Output::KubeadmConfig { node: node.name(), target }.path()
 }
 
 /// The reviewed copy of the config the node normally runs.
@@ -91,16 +91,18 @@ pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
 
 /// The step of one kubeadm config (`init.yaml` or `join.yaml`) of `node`.
 fn register_config(lab: &LabReader, node: &NodeRef, target: &'static str, plan: &mut PlanBuilder<'static>) {
-    let name = node.name.value.clone();
-    let mut needs: Vec<Need> =
-        [SourceId::Cluster, SourceId::Network, SourceId::Cni, SourceId::KubeProxy, SourceId::LoadBalancer]
-            .map(Need::from)
-            .to_vec();
-    needs.extend(node_and_addresses(node));
+    let name = node.name().to_string();
+    let mut needs: Vec<Need> = vec![SourceId::Cluster.into(), SourceId::Network.into()];
+    needs.push(super::node_files::primary_address(node));
     needs.extend(super::node_files::endpoint_sources(lab));
     needs.push(super::node_files::TOPOLOGY.into());
     if target == INIT_TARGET {
-        needs.push(SourceId::Auth.into());
+        // The cluster-wide configuration: the CNI's pod network, kube-proxy's, OIDC.
+        needs.extend([SourceId::Cni, SourceId::KubeProxy, SourceId::Auth].map(Need::from));
+        // IPVS's strictARP follows the load balancer.
+        if lab.kube_proxy().is_some_and(|p| p.mode.value == crate::model::ProxyMode::Ipvs) {
+            needs.push(SourceId::LoadBalancer.into());
+        }
     } else {
         needs.push(state_id(CA).into());
     }
@@ -136,11 +138,11 @@ pub fn ca_cert_hash(ca_key_pem: &str, key_type: crate::model::KeyType) -> Result
 
 fn node_registration(lab: &LabReader, node: &NodeRef) -> Value {
     let mut registration = json!({
-        "name": node.name.value,
+        "name": node.name(),
         "criSocket": CRI_SOCKET,
         "kubeletExtraArgs": [{"name": "node-ip", "value": node.ip().to_string()}],
     });
-    if node.role == Role::Storage {
+    if node.role() == Role::Storage {
         registration["taints"] = json!([{"key": "node-role.kubernetes.io/storage", "effect": "NoSchedule"}]);
     }
     if node.is_control_plane() && lab.control_planes_run_workloads() {

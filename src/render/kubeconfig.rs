@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::outputs::Output;
 use super::pki::state_id;
 use crate::model::SourceId;
-use crate::pki::spec::{kubeconfig_certificates, node_source, CertKind, CA};
+use crate::pki::spec::{kubeconfig_certificates, CertKind, CA};
 use crate::plan::reads::LabReader;
 use crate::plan::Need;
 use crate::plan::{OutputFile, PlanBuilder, Product, Step};
@@ -117,17 +117,17 @@ fn server(lab: &LabReader, node: Option<&str>) -> String {
 
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     for spec in kubeconfig_certificates(lab) {
-        // `node`: a node kubeconfig that talks to its own node's apiserver; `drainer`: a worker's
-        // drain credential, which talks to the endpoint.
-        let (path, node, drainer) = match &spec.kind {
-            CertKind::Kubeconfig { who } => (Output::Kubeconfig(who).path(), None, None),
+        // `node`: a node kubeconfig that talks to its own node's apiserver (a worker's drain
+        // credential talks to the endpoint).
+        let (path, node) = match &spec.kind {
+            CertKind::Kubeconfig { who } => (Output::Kubeconfig(who).path(), None),
             CertKind::DrainKubeconfig { node } => {
                 let target = super::outputs::DRAIN_KUBECONFIG;
-                (Output::NodeFile { node, target }.path(), None, Some(node.clone()))
+                (Output::NodeFile { node, target }.path(), None)
             }
             CertKind::NodeKubeconfig { node, component } => {
                 let target = format!("/etc/kubernetes/{component}.conf");
-                (Output::NodeFile { node, target: &target }.path(), Some(node.clone()), None)
+                (Output::NodeFile { node, target: &target }.path(), Some(node.clone()))
             }
             _ => unreachable!("kubeconfig_certificates gives kubeconfig identities only"),
         };
@@ -135,15 +135,10 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
         let identity = state_id(&spec.name);
         let mut needs: Vec<Need> = vec![identity.clone().into(), state_id(CA).into(), SourceId::Cluster.into()];
         match &node {
-            // Node kubeconfigs talk to their own node's apiserver.
-            Some(node) => {
-                needs.push(node_source(node).into());
-                let node = &lab.node(node);
-                needs.extend(super::node_files::addresses(node));
-            }
+            // Node kubeconfigs talk to their own node's apiserver (its address).
+            Some(node) => needs.push(super::node_files::primary_address(&lab.node(node))),
             None => needs.extend(super::node_files::endpoint_sources(lab)),
         }
-        needs.extend(drainer.map(|node| Need::from(node_source(&node))));
         plan.step(Step {
             id: path.clone(),
             output: Some(OutputFile { path, secret: true, executable: false }),

@@ -16,7 +16,7 @@ pub fn components(lab: &LabReader) -> Vec<Component> {
     let Some(lb) = lab.load_balancer() else { return vec![] };
     match lb.kind.value {
         LoadBalancerKind::Metallb => {
-            let mut controller = Component::new("load-balancer", &[SourceId::LoadBalancer]);
+            let mut controller = Component::new("load-balancer");
             controller.depends_on = vec!["cni"];
             controller.namespace = Some(Namespace { name: METALLB_NAMESPACE.into(), privileged: true });
             let bgp = lb.mode.value == LbMode::Bgp;
@@ -26,13 +26,13 @@ pub fn components(lab: &LabReader) -> Vec<Component> {
                 json!({"speaker": {"frr": {"enabled": false}}, "frrk8s": {"enabled": bgp}}),
             );
             controller.set_release(lab, "metallb", METALLB_NAMESPACE, values);
-            let mut pools = Component::new("load-balancer-pools", &[SourceId::LoadBalancer, SourceId::Network]);
+            let mut pools = Component::new("load-balancer-pools");
             pools.depends_on = vec!["load-balancer"];
             pools.manifests = metallb_objects(lb);
             vec![controller, pools]
         }
         LoadBalancerKind::Cilium => {
-            let mut pools = Component::new("load-balancer-pools", &[SourceId::LoadBalancer, SourceId::Network]);
+            let mut pools = Component::new("load-balancer-pools");
             pools.depends_on = vec!["cni"];
             pools.manifests = cilium_objects(lab, lb);
             vec![pools]

@@ -9,7 +9,7 @@ use std::io::{Cursor, Write};
 
 use super::cloud_init::{meta_data_path, user_data_path};
 use super::node_files::node_source;
-use crate::model::{Arch, Os};
+use crate::model::{Arch, Os, SourceId};
 use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::Need;
 use crate::plan::RenderError;
@@ -21,7 +21,7 @@ const SEED_FILES: [&str; 3] = ["user-data", "meta-data", "network-config"];
 pub const PI_CMDLINE: &str = "cgroup_enable=memory cgroup_memory=1";
 
 pub fn media_dir(node: &NodeRef) -> String {
-    super::outputs::Output::Media(&node.name.value).path()
+    super::outputs::Output::Media(node.name()).path()
 }
 
 /// The seed steps of `node`, in `SEED_FILES` order.
@@ -72,7 +72,8 @@ fn seed_image(plan: &mut PlanBuilder<'static>, path: String, node: &NodeRef, mak
     });
 }
 
-/// A byte-for-byte copy of another step's file, made because of `node` (its arch).
+/// A byte-for-byte copy of another step's file, made because of `node` (its arch decides the
+/// copy exists).
 fn copy(plan: &mut PlanBuilder<'static>, node: &NodeRef, path: String, from: String, secret: bool) {
     plan.step(Step {
         id: path.clone(),
@@ -103,24 +104,27 @@ pub fn fat_image(files: &[(&str, &[u8])]) -> Result<Vec<u8>, RenderError> {
     Ok(disk.into_inner())
 }
 
-/// A public file made from the node's name alone (and the provenance header).
+/// A public file made from the node's name alone (and the provenance header); `reason` is the
+/// source whose value decides that it exists (it reads nothing else).
 fn node_file(
     plan: &mut PlanBuilder<'static>,
     node: &NodeRef,
+    reason: Need,
     path: String,
     make: fn(&str, &str) -> Result<Vec<u8>, RenderError>,
 ) {
-    let name = node.name.value.clone();
+    let name = node.name().to_string();
     plan.step(Step {
         id: path.clone(),
         output: output(&path, false),
-        needs: vec![node_source(node)],
+        needs: vec![reason],
         produce: Box::new(move |_, inputs| make(&name, &inputs.provenance()).map(Product::File)),
     });
 }
 
 fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
-    node_file(plan, node, format!("{}/rpi-boot/README.md", media_dir(node)), |name, provenance| {
+    // The node's arch decides it exists.
+    node_file(plan, node, node_source(node), format!("{}/rpi-boot/README.md", media_dir(node)), |name, provenance| {
         Ok(format!(
             "<!-- {provenance} -->\n# Raspberry Pi boot partition of {name}\n\n\
              For Ubuntu Server's preinstalled Raspberry Pi images (22.04, 24.04): after writing the\n\
@@ -143,7 +147,7 @@ fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
 fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
     let dir = format!("{}/autoinstall", media_dir(node));
     let [user_data, _, network_config] = seed_steps(node);
-    let name = node.name.value.clone();
+    let name = node.name().to_string();
     let path = format!("{dir}/user-data");
     plan.step(Step {
         id: path.clone(),
@@ -158,7 +162,8 @@ fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
             super::yaml::cloud_config(&inputs.provenance(), &config).map(Product::File)
         }),
     });
-    node_file(plan, node, format!("{dir}/meta-data"), |name, provenance| {
+    // The cluster's OS decides it exists.
+    node_file(plan, node, SourceId::Cluster.into(), format!("{dir}/meta-data"), |name, provenance| {
         let meta = serde_json::json!({"instance-id": format!("{name}-autoinstall"), "local-hostname": name});
         super::yaml::document(provenance, &meta)
     });

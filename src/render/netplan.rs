@@ -55,13 +55,13 @@ struct Nameservers {
 }
 
 pub fn path(node: &NodeRef) -> String {
-    super::outputs::Output::NetworkConfig(&node.name.value).path()
+    super::outputs::Output::NetworkConfig(node.name()).path()
 }
 
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     for node in lab.nodes() {
         let node = &node;
-        let name = node.name.value.clone();
+        let name = node.name().to_string();
         plan.step(Step {
             id: path(node),
             output: Some(OutputFile { path: path(node), secret: false, executable: false }),

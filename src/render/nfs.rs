@@ -14,7 +14,7 @@ pub fn component(lab: &LabReader) -> Option<Component> {
     if !lab.has_nfs() {
         return None;
     }
-    let mut component = Component::new("nfs-csi", &[SourceId::Storage]);
+    let mut component = Component::new("nfs-csi");
     component.depends_on = vec!["cni"];
     // No volume snapshots: neither the snapshot controller nor the controller's csi-snapshotter
     // sidecar, which would watch VolumeSnapshot CRDs nothing installs.

@@ -10,7 +10,6 @@ use serde_json::{json, Value};
 use super::components::{metadata, Component};
 use crate::pki::spec::{DRAINERS_GROUP, DRAINER_PREFIX};
 use crate::plan::reads::LabReader;
-use crate::plan::Need;
 
 const NAME: &str = "hlc:node-drainer";
 const POLICY: &str = "hlc-node-drainers-own-node";
@@ -21,8 +20,7 @@ pub fn component(lab: &LabReader) -> Option<Component> {
     if lab.nodes().all(|n| n.is_control_plane()) {
         return None;
     }
-    let mut component = Component::new("node-drainers", &[]);
-    component.sources = lab.nodes().map(|n| Need::from(n.source_id())).collect();
+    let mut component = Component::new("node-drainers");
     component.manifests = vec![cluster_role(), binding(), policy(), policy_binding()];
     Some(component)
 }

@@ -46,13 +46,6 @@ pub fn node_source(node: &NodeRef) -> Need {
     node.source_id().into()
 }
 
-/// The node and its addresses: for files that use its name or role and its IPs.
-pub fn node_and_addresses(node: &NodeRef) -> Vec<Need> {
-    let mut sources = vec![node_source(node)];
-    sources.extend(addresses(node));
-    sources
-}
-
 /// What the control-plane endpoint is read from: `network` (the VIP), and without a VIP the
 /// first control plane's address (which node that is: the topology).
 pub fn endpoint_sources(lab: &LabReader) -> Vec<Need> {
@@ -64,12 +57,17 @@ pub fn endpoint_sources(lab: &LabReader) -> Vec<Need> {
     sources
 }
 
-/// The `storage` block and what it holds: Ceph (when written) and every NFS share.
-pub fn storage_sources(lab: &LabReader) -> Vec<Need> {
-    let mut sources = vec![Need::Source(SourceId::Storage)];
-    sources.extend(lab.ceph().map(|_| Need::Source(SourceId::Ceph)));
-    sources.extend(lab.nfs().iter().map(|share| Need::Source(SourceId::Nfs(share.name.value.clone()))));
-    sources
+/// What `LabReader::nfs_served_by` reads: the `storage` block (which shares exist) and the
+/// shares `node` serves.
+pub fn served_nfs_sources(lab: &LabReader, node: &NodeRef) -> Vec<Need> {
+    let shares = lab.nfs_served_by(node.name()).into_iter();
+    let shares = shares.map(|share| Need::Source(SourceId::Nfs(share.name.value.clone())));
+    std::iter::once(Need::Source(SourceId::Storage)).chain(shares).collect()
+}
+
+/// The node's address on the LAN (its first NIC's): what `NodeRef::ip` reads.
+pub fn primary_address(node: &NodeRef) -> Need {
+    node.address_ids().remove(0).into()
 }
 
 /// The node's addresses.
@@ -93,9 +91,10 @@ pub fn register(plan: &mut PlanBuilder<'static>, file: &NodeFile, needs: Vec<Nee
     });
 }
 
-/// The step holding the cluster's shape: which nodes are control planes, in order (who runs
-/// `kubeadm init`, keepalived priorities). One step with an edge from every node, so per-node
-/// files depend on the shape through one edge instead of one per node.
+/// The step holding the cluster's shape: every node's role, in order (which nodes are control
+/// planes, who runs `kubeadm init`, keepalived priorities, which nodes are storage nodes). One step
+/// with an edge from every node, so files depend on the shape through one edge instead of one per
+/// node, and a file that reads a node's role alone needs the topology, not the node.
 pub use crate::plan::reads::TOPOLOGY;
 
 pub fn register_topology(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
@@ -104,9 +103,8 @@ pub fn register_topology(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
         output: None,
         needs: lab.nodes().map(|n| node_source(&n)).collect(),
         produce: Box::new(|context, _| {
-            let nodes = context.lab.nodes();
-            let control_planes: Vec<&str> = nodes.filter(|n| n.is_control_plane()).map(|n| n.name()).collect();
-            Ok(crate::plan::Product::Value(control_planes.join(",")))
+            let roles = context.lab.roles().into_iter().map(|(name, role)| format!("{name}={}", role.keyword()));
+            Ok(crate::plan::Product::Value(roles.collect::<Vec<_>>().join(",")))
         }),
     });
 }

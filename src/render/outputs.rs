@@ -1,7 +1,7 @@
-//! The output catalogue: every path of the output tree that more than one renderer names, built
-//! by one constructor used by the renderer that writes it and by every one that refers to it
-//! (cloud-init embeds node files, media copies the seed, the README and bootstrap point at
-//! kubeconfigs and media).
+//! The output catalogue: every path of the output tree (but the `pki/…` files, named after their
+//! certificate), built by one constructor used by the renderer that writes it and by every one
+//! that refers to it (cloud-init embeds node files, media copies the seed, the README and
+//! bootstrap point at kubeconfigs, media, Helm values, manifests and the Flux tree).
 
 /// A worker's drain-only kubeconfig on the node (written by `kubeconfig`, delivered by `pki`,
 /// used by `converge` during an upgrade).
@@ -30,6 +30,21 @@ pub enum Output<'a> {
     Media(&'a str),
     /// A cluster-wide kubeconfig: `kubeconfig/<who>.conf`.
     Kubeconfig(&'a str),
+    /// A release's values: `cluster/helm-values/<release>.yaml`.
+    HelmValues(&'a str),
+    /// A component's objects: `cluster/manifests/<layer>.yaml`.
+    Manifests(&'a str),
+    /// Every component's namespace: `cluster/manifests/namespaces.yaml`.
+    Namespaces,
+    /// What runs once before Flux: `bootstrap/<file>` (`install.sh`, `helmfile.yaml`).
+    Bootstrap(&'a str),
+    /// A file of the Flux tree: `flux/<gitops path>/<file>`.
+    Flux {
+        root: &'a str,
+        file: &'a str,
+    },
+    /// The LAN's dnsmasq: `network/dnsmasq/<file>`.
+    Dnsmasq(&'a str),
 }
 
 impl Output<'_> {
@@ -45,6 +60,12 @@ impl Output<'_> {
             Output::NetworkConfig(node) => format!("nodes/{node}/nocloud/network-config"),
             Output::Media(node) => format!("nodes/{node}/media"),
             Output::Kubeconfig(who) => format!("kubeconfig/{who}.conf"),
+            Output::HelmValues(release) => format!("cluster/helm-values/{release}.yaml"),
+            Output::Manifests(layer) => format!("cluster/manifests/{layer}.yaml"),
+            Output::Namespaces => Output::Manifests("namespaces").path(),
+            Output::Bootstrap(file) => format!("bootstrap/{file}"),
+            Output::Flux { root, file } => format!("flux/{root}/{file}"),
+            Output::Dnsmasq(file) => format!("network/dnsmasq/{file}"),
         }
     }
 }
@@ -60,5 +81,10 @@ mod tests {
         assert_eq!(init.path(), "nodes/n1/kubeadm/init.yaml");
         assert_eq!(Output::UserData("n1").path(), "nodes/n1/nocloud/user-data");
         assert_eq!(Output::Kubeconfig("admin").path(), "kubeconfig/admin.conf");
+        assert_eq!(Output::HelmValues("metallb").path(), "cluster/helm-values/metallb.yaml");
+        assert_eq!(Output::Namespaces.path(), "cluster/manifests/namespaces.yaml");
+        assert_eq!(Output::Bootstrap("install.sh").path(), "bootstrap/install.sh");
+        assert_eq!(Output::Flux { root: "clusters/x", file: "layers.yaml" }.path(), "flux/clusters/x/layers.yaml");
+        assert_eq!(Output::Dnsmasq("hosts").path(), "network/dnsmasq/hosts");
     }
 }

@@ -6,7 +6,7 @@ use super::outputs::Output;
 use crate::model::SourceId;
 use crate::pki::issue::{obtain, obtain_key};
 use crate::pki::keys;
-use crate::pki::spec::{certificates, CertKind, CertSpec};
+use crate::pki::spec::{certificates, describe_again, CertKind, CertSpec};
 use crate::plan::reads::LabReader;
 use crate::plan::reads::NodeRef;
 use crate::plan::RenderError;
@@ -59,7 +59,8 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     plan.step(Step {
         id: TOKEN.into(),
         output: None,
-        needs: vec![SourceId::Cluster.into()],
+        // Random, kept in the state: it reads no source.
+        needs: vec![],
         produce: Box::new(|context, _| {
             crate::pki::bootstrap_token(context.state).map(Product::Value).map_err(RenderError::from)
         }),
@@ -71,6 +72,9 @@ fn register_certificate(spec: &CertSpec, specs: &[CertSpec], plan: &mut PlanBuil
         spec.issuer.as_ref().map(|name| specs.iter().find(|s| &s.name == name).expect("issuers are specified").clone());
     let mut needs: Vec<Need> = spec.sources.iter().cloned().map(Need::from).collect();
     needs.extend(issuer.as_ref().map(|i| Need::Step(state_id(&i.name))));
+    if spec.lists_control_planes {
+        needs.push(super::node_files::TOPOLOGY.into());
+    }
     let own = spec.clone();
     plan.step(Step {
         id: state_id(&spec.name),
@@ -81,6 +85,8 @@ fn register_certificate(spec: &CertSpec, specs: &[CertSpec], plan: &mut PlanBuil
                 Some(spec) => Some((spec, inputs.credential(&state_id(&spec.name))?)),
                 None => None,
             };
+            // The spec again, through this step's reader: its SANs' reads are checked.
+            let own = describe_again(&context.lab, &own);
             let credential = obtain(&own, issuer, context.lab.cluster().key_type, context.state, &context.clock)
                 .map_err(|e| RenderError::Issue(e.to_string()))?;
             Ok(Product::Credential(credential))

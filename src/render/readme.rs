@@ -13,9 +13,17 @@ pub fn register(lab: &LabReader, plan: &mut PlanBuilder) {
     plan.step(Step {
         id: Output::Readme.path(),
         output: Some(OutputFile { path: Output::Readme.path(), secret: false, executable: false }),
-        needs: lab.source_ids().cloned().map(Need::from).chain([Need::from(super::node_files::TOPOLOGY)]).collect(),
+        needs: needs(lab),
         produce: Box::new(|context, inputs| Ok(Product::File(readme(&context.lab, &inputs.provenance()).into_bytes()))),
     });
+}
+
+/// What the README reads (the sources and the topology), learnt by writing it once through a
+/// fresh reader: it summarises many sources, each only where it says something about it.
+fn needs(lab: &LabReader) -> Vec<Need> {
+    let reader = lab.fresh();
+    readme(&reader, "");
+    reader.reads()
 }
 
 fn readme(lab: &LabReader, provenance: &str) -> String {
@@ -74,8 +82,8 @@ fn nodes(lab: &LabReader, out: &mut String) {
             node.disks.iter().map(|d| format!("{} ({})", d.path.value, d.usage.keyword())).collect();
         let disks = if disks.is_empty() { "–".to_string() } else { disks.join(", ") };
         let nic = node.primary_nic();
-        let (role, arch) = (node.role.keyword(), node.arch.keyword());
-        writeln!(out, "| {} | {role} | {arch} | {} | {} | {} |", node.name.value, nic.ip.value, nic.mac.value, disks)
+        let (role, arch) = (node.role().keyword(), node.arch.keyword());
+        writeln!(out, "| {} | {role} | {arch} | {} | {} | {} |", node.name(), nic.ip.value, nic.mac.value, disks)
             .unwrap();
     }
     out.push('\n');
@@ -141,7 +149,7 @@ fn provisioning(lab: &LabReader, out: &mut String) {
     ];
     for node in lab.nodes() {
         let node = &node;
-        let media = format!("nodes/{}/media", node.name.value);
+        let media = Output::Media(node.name()).path();
         let (image, medium) = match (node.arch, lab.cluster().os) {
             (Arch::Arm64, _) => (
                 "the OS's Raspberry Pi image (Ubuntu Server preinstalled)".to_string(),
@@ -156,7 +164,7 @@ fn provisioning(lab: &LabReader, out: &mut String) {
                 format!("`{media}/cidata.iso` attached, or `{media}/cidata.img` on a USB stick"),
             ),
         };
-        lines.push(format!("| {} | {} | {image} | {medium} |", node.name.value, node.arch.keyword()));
+        lines.push(format!("| {} | {} | {image} | {medium} |", node.name(), node.arch.keyword()));
     }
     let (host, port) = lab.control_plane_endpoint();
     lines.extend([
@@ -172,7 +180,10 @@ fn provisioning(lab: &LabReader, out: &mut String) {
         "```sh".into(),
         format!("export KUBECONFIG=$PWD/{}", Output::Kubeconfig("admin").path()),
         "kubectl get nodes".into(),
-        "bash bootstrap/install.sh    # once: the CNI, then Flux (or every component without gitops)".into(),
+        format!(
+            "bash {}    # once: the CNI, then Flux (or every component without gitops)",
+            Output::Bootstrap(super::bootstrap::INSTALL).path()
+        ),
         "```".into(),
     ]);
     if let Some(gitops) = lab.gitops() {
@@ -180,8 +191,10 @@ fn provisioning(lab: &LabReader, out: &mut String) {
             String::new(),
             format!("Flux: commit the contents of `flux/` at the root of {} (branch", gitops.url.value),
             format!(
-                "`{}`), so that `{}/` exists there, before running `bootstrap/install.sh`.",
-                gitops.branch, gitops.path
+                "`{}`), so that `{}/` exists there, before running `{}`.",
+                gitops.branch,
+                gitops.path,
+                Output::Bootstrap(super::bootstrap::INSTALL).path()
             ),
         ]);
     }

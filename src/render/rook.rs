@@ -8,7 +8,6 @@ use super::components::{metadata, Component, Namespace};
 use crate::model::SourceId;
 use crate::model::{Ceph, CephPool};
 use crate::plan::reads::LabReader;
-use crate::plan::Need;
 
 pub const NAMESPACE: &str = "rook-ceph";
 /// The prefix of the Ceph CSI driver names the StorageClasses name (`rook-ceph.rbd.csi.ceph.com`).
@@ -19,20 +18,20 @@ pub fn components(lab: &LabReader) -> Vec<Component> {
     vec![operator(lab), cluster(lab, ceph), pools(ceph)]
 }
 
-/// One of the components, described alone (what a step of that layer reads).
+/// One of the components, described alone (what a step of that layer reads). The operator
+/// reads only that Ceph is there (the `storage` block's to say), not `storage.ceph`'s values.
 pub fn component(lab: &LabReader, layer: &str) -> Option<Component> {
-    let ceph = lab.ceph()?;
     match layer {
-        "rook-operator" => Some(operator(lab)),
-        "ceph-cluster" => Some(cluster(lab, ceph)),
-        "ceph-pools" => Some(pools(ceph)),
+        "rook-operator" => lab.has_ceph().then(|| operator(lab)),
+        "ceph-cluster" => Some(cluster(lab, lab.ceph()?)),
+        "ceph-pools" => Some(pools(lab.ceph()?)),
         _ => None,
     }
 }
 
 /// The Rook operator: its namespace and Helm release.
 fn operator(lab: &LabReader) -> Component {
-    let mut operator = Component::new("rook-operator", &[SourceId::Ceph]);
+    let mut operator = Component::new("rook-operator");
     operator.depends_on = vec!["cni"];
     operator.namespace = Some(Namespace { name: NAMESPACE.into(), privileged: true });
     let replicas = lab.nodes().count().min(2);
@@ -52,10 +51,7 @@ fn operator(lab: &LabReader) -> Component {
 
 /// The CephCluster: its hosts are the nodes with Ceph disks, so it reads every node's disks.
 fn cluster(lab: &LabReader, ceph: &Ceph) -> Component {
-    let mut sources: Vec<Need> = vec![SourceId::Ceph.into()];
-    sources.extend(lab.nodes().map(|n| super::node_files::node_source(&n)));
-    let mut cluster = Component::new("ceph-cluster", &[]);
-    cluster.sources = sources;
+    let mut cluster = Component::new("ceph-cluster");
     cluster.depends_on = vec!["rook-operator"];
     cluster.manifests = vec![ceph_cluster(lab, ceph)];
     cluster
@@ -63,7 +59,7 @@ fn cluster(lab: &LabReader, ceph: &Ceph) -> Component {
 
 /// Block pools, filesystems and object stores.
 fn pools(ceph: &Ceph) -> Component {
-    let mut pools = Component::new("ceph-pools", &[SourceId::Ceph]);
+    let mut pools = Component::new("ceph-pools");
     pools.depends_on = vec!["ceph-cluster"];
     pools.manifests = ceph.block_pools.iter().map(block_pool).collect();
     pools.manifests.extend(ceph.filesystems.iter().map(filesystem));
@@ -77,7 +73,7 @@ fn ceph_cluster(lab: &LabReader, ceph: &Ceph) -> Value {
         .filter(|n| n.ceph_disks().next().is_some())
         .map(|node| {
             let devices: Vec<Value> = node.ceph_disks().map(|d| json!({"name": d.path.value})).collect();
-            json!({"name": node.name.value, "devices": devices})
+            json!({"name": node.name(), "devices": devices})
         })
         .collect();
     let memory = ceph.osd_memory.value.to_quantity();

@@ -5,20 +5,16 @@ use serde_json::{json, Value};
 
 use super::components::{metadata, Component};
 use super::rook::NAMESPACE;
-use crate::model::SourceId;
 use crate::model::{CephPool, NfsServer};
 use crate::plan::reads::LabReader;
-use crate::plan::Need;
 
 const DEFAULT_ANNOTATION: &str = "storageclass.kubernetes.io/is-default-class";
 
 pub fn component(lab: &LabReader) -> Option<Component> {
     let mut classes = Vec::new();
     let mut depends_on = Vec::new();
-    let mut sources: Vec<Need> = vec![SourceId::Storage.into()];
     if let Some(ceph) = lab.ceph() {
         depends_on.push("ceph-pools");
-        sources.push(SourceId::Ceph.into());
         classes.extend(ceph.block_pools.iter().filter_map(rbd));
         classes.extend(ceph.filesystems.iter().filter_map(cephfs));
         classes.extend(ceph.object_stores.iter().filter_map(bucket));
@@ -26,19 +22,13 @@ pub fn component(lab: &LabReader) -> Option<Component> {
     if !lab.nfs().is_empty() {
         depends_on.push("nfs-csi");
         for share in lab.nfs() {
-            sources.push(SourceId::Nfs(share.name.value.clone()).into());
-            if let NfsServer::Node(node) = &share.server.value {
-                sources.push(SourceId::node(node).into());
-                sources.extend(super::node_files::addresses(&lab.node(node)));
-            }
             classes.push(nfs(lab, share));
         }
     }
     if classes.is_empty() {
         return None;
     }
-    let mut component = Component::new("storage-classes", &[]);
-    component.sources = sources;
+    let mut component = Component::new("storage-classes");
     component.depends_on = depends_on;
     component.manifests = classes;
     Some(component)

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use serde_yaml::{Mapping, Value};
 
-use super::node_files::{interfaces, node_and_addresses, register, NodeFile};
+use super::node_files::{interfaces, register, NodeFile};
 use crate::model::SourceId;
 use crate::model::VipProvider;
 use crate::plan::reads::{LabReader, NodeRef};
@@ -40,7 +40,7 @@ pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
             match file.target.as_str() {
                 HAPROXY => {
                     needs.push(super::node_files::TOPOLOGY.into());
-                    needs.extend(lab.control_planes().flat_map(|n| node_and_addresses(&n)));
+                    needs.extend(lab.control_planes().map(|n| super::node_files::primary_address(&n)));
                 }
                 CHECK_APISERVER => {}
                 _ => {
@@ -48,7 +48,7 @@ pub fn register_all(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
                     needs.push(super::node_files::TOPOLOGY.into());
                 }
             }
-            let (name, target) = (node.name.value.clone(), file.target.clone());
+            let (name, target) = (node.name().to_string(), file.target.clone());
             register(
                 plan,
                 &file,
@@ -158,13 +158,13 @@ fn check_script(lab: &LabReader) -> String {
 
 fn keepalived(lab: &LabReader, node: &NodeRef) -> String {
     let vip = lab.network().vip.as_ref().expect("keepalived needs a VIP");
-    let rank = lab.control_planes().position(|cp| cp.name.value == node.name.value).unwrap_or(0);
+    let rank = lab.control_planes().position(|cp| cp.name() == node.name()).unwrap_or(0);
     let router_id = vip.address.value.octets()[3];
     let mut out = String::new();
     writeln!(
         out,
         "global_defs {{\n    router_id {}\n    enable_script_security\n    script_user root\n}}",
-        node.name.value
+        node.name()
     )
     .unwrap();
     writeln!(out, "vrrp_script check_apiserver {{\n    script \"{CHECK_APISERVER}\"\n    interval 3\n    weight -2\n    fall 10\n    rise 2\n}}").unwrap();
@@ -189,7 +189,7 @@ fn haproxy(lab: &LabReader) -> String {
     writeln!(out, "backend apiservers\n    option httpchk GET /healthz\n    http-check expect status 200\n    balance roundrobin\n    default-server inter 10s downinter 5s rise 2 fall 2").unwrap();
     for node in lab.control_planes() {
         let node = &node;
-        writeln!(out, "    server {} {}:6443 check check-ssl verify none", node.name.value, node.ip()).unwrap();
+        writeln!(out, "    server {} {}:6443 check check-ssl verify none", node.name(), node.ip()).unwrap();
     }
     out
 }
