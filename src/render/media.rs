@@ -9,6 +9,7 @@ use std::io::{Cursor, Write};
 
 use super::cloud_init::{meta_data_path, user_data_path};
 use super::node_files::node_source;
+use super::outputs::Output;
 use crate::model::{Arch, Os, SourceId};
 use crate::plan::reads::{LabReader, NodeRef};
 use crate::plan::Need;
@@ -20,8 +21,9 @@ const SEED_FILES: [&str; 3] = ["user-data", "meta-data", "network-config"];
 /// The kernel command-line addition a Raspberry Pi needs for Kubernetes.
 pub const PI_CMDLINE: &str = "cgroup_enable=memory cgroup_memory=1";
 
-pub fn media_dir(node: &NodeRef) -> String {
-    super::outputs::Output::Media(node.name()).path()
+/// `nodes/<node>/media/<file>`.
+fn media_file(node: &NodeRef, file: &str) -> String {
+    Output::MediaFile { node: node.name(), file }.path()
 }
 
 /// The seed steps of `node`, in `SEED_FILES` order.
@@ -32,13 +34,12 @@ fn seed_steps(node: &NodeRef) -> [String; 3] {
 pub fn register(lab: &LabReader, plan: &mut PlanBuilder<'static>) {
     for node in lab.nodes() {
         let node = &node;
-        let dir = media_dir(node);
-        seed_image(plan, format!("{dir}/cidata.iso"), node, |files| Ok(super::iso9660::image("cidata", files)));
-        seed_image(plan, format!("{dir}/cidata.img"), node, fat_image);
+        seed_image(plan, media_file(node, "cidata.iso"), node, |files| Ok(super::iso9660::image("cidata", files)));
+        seed_image(plan, media_file(node, "cidata.img"), node, fat_image);
         if node.arch == Arch::Arm64 {
             for (name, step) in SEED_FILES.iter().zip(seed_steps(node)) {
                 let secret = *name == "user-data";
-                copy(plan, node, format!("{dir}/rpi-boot/{name}"), step, secret);
+                copy(plan, node, media_file(node, &format!("rpi-boot/{name}")), step, secret);
             }
             register_pi_readme(plan, node);
         }
@@ -124,7 +125,7 @@ fn node_file(
 
 fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
     // The node's arch decides it exists.
-    node_file(plan, node, node_source(node), format!("{}/rpi-boot/README.md", media_dir(node)), |name, provenance| {
+    node_file(plan, node, node_source(node), media_file(node, "rpi-boot/README.md"), |name, provenance| {
         Ok(format!(
             "<!-- {provenance} -->\n# Raspberry Pi boot partition of {name}\n\n\
              For Ubuntu Server's preinstalled Raspberry Pi images (22.04, 24.04): after writing the\n\
@@ -145,10 +146,9 @@ fn register_pi_readme(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
 /// node's network, and hands the node's own cloud-config to the installed system, which then
 /// runs the same converge on its first boot.
 fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
-    let dir = format!("{}/autoinstall", media_dir(node));
     let [user_data, _, network_config] = seed_steps(node);
     let name = node.name().to_string();
-    let path = format!("{dir}/user-data");
+    let path = media_file(node, "autoinstall/user-data");
     plan.step(Step {
         id: path.clone(),
         output: output(&path, true),
@@ -163,7 +163,7 @@ fn register_autoinstall(plan: &mut PlanBuilder<'static>, node: &NodeRef) {
         }),
     });
     // The cluster's OS decides it exists.
-    node_file(plan, node, SourceId::Cluster.into(), format!("{dir}/meta-data"), |name, provenance| {
+    node_file(plan, node, SourceId::Cluster.into(), media_file(node, "autoinstall/meta-data"), |name, provenance| {
         let meta = serde_json::json!({"instance-id": format!("{name}-autoinstall"), "local-hostname": name});
         super::yaml::document(provenance, &meta)
     });

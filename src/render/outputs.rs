@@ -1,5 +1,6 @@
-//! The output catalogue: every path of the output tree (but the `pki/…` files, named after their
-//! certificate), built by one constructor used by the renderer that writes it and by every one
+//! The output catalogue: every path of the output tree (but the `pki/…` files, whose path is
+//! their certificate's name in `pki::spec`, the one place that makes it), built by one
+//! constructor used by the renderer that writes it and by every one
 //! that refers to it (cloud-init embeds node files, media copies the seed, the README and
 //! bootstrap point at kubeconfigs, media, Helm values, manifests and the Flux tree).
 
@@ -28,6 +29,12 @@ pub enum Output<'a> {
     NetworkConfig(&'a str),
     /// A node's boot media directory: `nodes/<node>/media`.
     Media(&'a str),
+    /// A boot medium or one of its files: `nodes/<node>/media/<file>` (`cidata.iso`,
+    /// `cidata.img`, `rpi-boot/user-data`, `autoinstall/meta-data` …).
+    MediaFile {
+        node: &'a str,
+        file: &'a str,
+    },
     /// A cluster-wide kubeconfig: `kubeconfig/<who>.conf`.
     Kubeconfig(&'a str),
     /// A release's values: `cluster/helm-values/<release>.yaml`.
@@ -59,6 +66,7 @@ impl Output<'_> {
             Output::MetaData(node) => format!("nodes/{node}/nocloud/meta-data"),
             Output::NetworkConfig(node) => format!("nodes/{node}/nocloud/network-config"),
             Output::Media(node) => format!("nodes/{node}/media"),
+            Output::MediaFile { node, file } => format!("{}/{file}", Output::Media(node).path()),
             Output::Kubeconfig(who) => format!("kubeconfig/{who}.conf"),
             Output::HelmValues(release) => format!("cluster/helm-values/{release}.yaml"),
             Output::Manifests(layer) => format!("cluster/manifests/{layer}.yaml"),

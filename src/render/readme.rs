@@ -149,19 +149,26 @@ fn provisioning(lab: &LabReader, out: &mut String) {
     ];
     for node in lab.nodes() {
         let node = &node;
-        let media = Output::Media(node.name()).path();
+        let media = |file| Output::MediaFile { node: node.name(), file }.path();
+        let (iso, img) = (media("cidata.iso"), media("cidata.img"));
         let (image, medium) = match (node.arch, lab.cluster().os) {
             (Arch::Arm64, _) => (
                 "the OS's Raspberry Pi image (Ubuntu Server preinstalled)".to_string(),
-                format!("copy `{media}/rpi-boot/*` onto its boot partition (see the README there), or `{media}/cidata.img` on a USB stick"),
+                format!(
+                    "copy `{}` onto its boot partition (see the README there), or `{img}` on a USB stick",
+                    media("rpi-boot/*")
+                ),
             ),
             (Arch::Amd64, Os::Ubuntu2204 | Os::Ubuntu2404) => (
                 "Ubuntu live-server ISO (installs onto the `use=\"os\"` disk)".to_string(),
-                format!("`{media}/autoinstall/user-data` and `meta-data` on a FAT stick labelled `CIDATA`; or a cloud image with `{media}/cidata.iso`"),
+                format!(
+                    "`{}` and `meta-data` on a FAT stick labelled `CIDATA`; or a cloud image with `{iso}`",
+                    media("autoinstall/user-data")
+                ),
             ),
             (Arch::Amd64, _) => (
                 "the Debian cloud image (`genericcloud`) written to its disk".to_string(),
-                format!("`{media}/cidata.iso` attached, or `{media}/cidata.img` on a USB stick"),
+                format!("`{iso}` attached, or `{img}` on a USB stick"),
             ),
         };
         lines.push(format!("| {} | {} | {image} | {medium} |", node.name(), node.arch.keyword()));
