@@ -40,6 +40,19 @@ fn lab_with(input: &str, edit: impl Fn(String) -> String, files: &[(&str, &str)]
     dir
 }
 
+/// `gitops` with one user layer, `apps` (the directory `apps/` beside homelab.kdl).
+const APPS_LAYER: &str = "\ngitops \"flux\" url=\"https://git.example.net/fleet.git\" {\n    layer \"apps\"\n}\n";
+
+/// `text` without its (one-line) `gitops` node.
+fn without_gitops(text: &str) -> String {
+    text.lines().filter(|l| !l.starts_with("gitops ")).collect::<Vec<_>>().join("\n")
+}
+
+/// `text` with its `gitops` node replaced by [`APPS_LAYER`].
+fn with_apps_layer(text: String) -> String {
+    without_gitops(&text) + APPS_LAYER
+}
+
 fn build(dir: &Path) -> crate::support::Run {
     hlc_in(dir, &["build", "homelab.kdl", "-o", "out", "--state", "state"])
 }
@@ -182,10 +195,8 @@ fn user_layers_are_copied_as_they_are_and_wait_for_the_layers_they_name() {
 
 #[test]
 fn a_layer_without_after_waits_for_every_hlc_layer_and_a_changed_file_changes_only_itself() {
-    let layer = "\ngitops \"flux\" url=\"https://git.example.net/fleet.git\" {\n    layer \"apps\"\n}\n";
     let app = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n";
-    let edit = |t: String| t.lines().filter(|l| !l.starts_with("gitops ")).collect::<Vec<_>>().join("\n") + layer;
-    let dir = lab_with("homelab.kdl", edit, &[("apps/a.yaml", app)]);
+    let dir = lab_with("homelab.kdl", with_apps_layer, &[("apps/a.yaml", app)]);
     assert_eq!(build(dir.path()).status, 0);
     let tree = std::fs::read_dir(dir.path().join("out/flux/clusters")).unwrap().next().unwrap().unwrap().path();
     let text = std::fs::read_to_string(tree.join("layers.yaml")).unwrap();
@@ -220,9 +231,7 @@ fn a_layer_file_that_is_not_a_manifest_is_an_error() {
         ("apps/a.yaml", "just: a map\n", "no `apiVersion` and `kind`"),
         ("apps/README.md", "# no manifests here\n", "no .yaml file"),
     ] {
-        let layer = "\ngitops \"flux\" url=\"https://git.example.net/fleet.git\" {\n    layer \"apps\"\n}\n";
-        let edit = |t: String| t.lines().filter(|l| !l.starts_with("gitops ")).collect::<Vec<_>>().join("\n") + layer;
-        let dir = lab_with("homelab.kdl", edit, &[(file, content)]);
+        let dir = lab_with("homelab.kdl", with_apps_layer, &[(file, content)]);
         let run = build(dir.path());
         assert_eq!(run.status, 1, "{file}");
         assert!(run.stderr.contains("hlc::input::file") && run.stderr.contains(expected), "{file}: {}", run.stderr);
@@ -309,10 +318,8 @@ fn the_test_scripts_read_the_pins_table_as_toml_does() {
 
 #[test]
 fn a_sops_encrypted_secret_is_allowed_and_flux_decrypts_its_layer() {
-    let layer = "\ngitops \"flux\" url=\"https://git.example.net/fleet.git\" {\n    layer \"apps\"\n}\n";
-    let edit = |t: String| t.lines().filter(|l| !l.starts_with("gitops ")).collect::<Vec<_>>().join("\n") + layer;
     let encrypted = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: default\nstringData:\n  password: ENC[AES256_GCM,data:c2VjcmV0,iv:aXY=,tag:dGFn,type:str]\nsops:\n  age:\n  - recipient: age1example\n    enc: x\n  version: 3.9.0\n";
-    let dir = lab_with("homelab.kdl", edit, &[("apps/db.yaml", encrypted)]);
+    let dir = lab_with("homelab.kdl", with_apps_layer, &[("apps/db.yaml", encrypted)]);
     let run = build(dir.path());
     assert_eq!(run.status, 0, "{}", run.stderr);
     let tree = std::fs::read_dir(dir.path().join("out/flux/clusters")).unwrap().next().unwrap().unwrap().path();
@@ -324,7 +331,7 @@ fn a_sops_encrypted_secret_is_allowed_and_flux_decrypts_its_layer() {
     assert_eq!(apps["spec"]["decryption"]["secretRef"]["name"].as_str(), Some("sops-age"));
     // Negative control: the same Secret without its `sops` block is refused, and nothing written.
     let plain = encrypted.split("sops:").next().unwrap();
-    let dir = lab_with("homelab.kdl", edit, &[("apps/db.yaml", plain)]);
+    let dir = lab_with("homelab.kdl", with_apps_layer, &[("apps/db.yaml", plain)]);
     let run = build(dir.path());
     assert_eq!(run.status, 1);
     assert!(run.stderr.contains("hlc::gitops::plain-secret"), "{}", run.stderr);
@@ -340,7 +347,6 @@ fn a_layer_never_reaches_the_state_or_credentials() {
         format!("\ngitops \"flux\" url=\"https://git.example.net/fleet.git\" {{\n    layer \"apps\" directory=\"{directory}\"\n}}\n")
     };
     let app = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n";
-    let without_gitops = |t: &str| t.lines().filter(|l| !l.starts_with("gitops ")).collect::<Vec<_>>().join("\n");
     // The state beside homelab.kdl, as a build leaves it.
     let dir = lab_with("homelab.kdl", |t| t, &[("apps/a.yaml", app)]);
     assert_eq!(build(dir.path()).status, 0);
@@ -364,14 +370,12 @@ fn a_layer_never_reaches_the_state_or_credentials() {
 
 #[test]
 fn private_keys_and_kubeconfigs_in_a_layer_are_refused() {
-    let layer = "\ngitops \"flux\" url=\"https://git.example.net/fleet.git\" {\n    layer \"apps\"\n}\n";
-    let edit = |t: String| t.lines().filter(|l| !l.starts_with("gitops ")).collect::<Vec<_>>().join("\n") + layer;
     let app = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n";
     let key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----\n";
     let kubeconfig =
         "apiVersion: v1\nkind: Config\nclusters: []\nusers:\n- name: admin\n  user:\n    client-key-data: TFMwdA==\n";
     for (file, content) in [("apps/tls.key", key), ("apps/admin.yaml", kubeconfig)] {
-        let dir = lab_with("homelab.kdl", edit, &[("apps/a.yaml", app), (file, content)]);
+        let dir = lab_with("homelab.kdl", with_apps_layer, &[("apps/a.yaml", app), (file, content)]);
         let run = build(dir.path());
         assert_eq!(run.status, 1, "{file}");
         assert!(run.stderr.contains("hlc::gitops::plain-secret"), "{file}: {}", run.stderr);
@@ -449,10 +453,8 @@ fn cloud_init_reads_the_os_mirror_as_hlc_means_it() {
 
 #[test]
 fn removing_a_layer_warns_that_flux_deletes_what_it_applied() {
-    let layer = "\ngitops \"flux\" url=\"https://git.example.net/fleet.git\" {\n    layer \"apps\"\n}\n";
     let app = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n";
-    let without_gitops = |t: &str| t.lines().filter(|l| !l.starts_with("gitops ")).collect::<Vec<_>>().join("\n");
-    let dir = lab_with("homelab.kdl", |t| without_gitops(&t) + layer, &[("apps/a.yaml", app)]);
+    let dir = lab_with("homelab.kdl", with_apps_layer, &[("apps/a.yaml", app)]);
     assert_eq!(build(dir.path()).status, 0);
     let text = without_gitops(&std::fs::read_to_string(root().join("homelab.kdl")).unwrap());
     let plain = "\ngitops \"flux\" url=\"https://git.example.net/fleet.git\"\n";
@@ -465,7 +467,7 @@ fn removing_a_layer_warns_that_flux_deletes_what_it_applied() {
         run.stderr
     );
     // Negative control: a change that keeps every layer says nothing of the kind.
-    std::fs::write(dir.path().join("homelab.kdl"), text + layer).unwrap();
+    std::fs::write(dir.path().join("homelab.kdl"), text + APPS_LAYER).unwrap();
     std::fs::write(dir.path().join("apps/a.yaml"), app.replace("name: a", "name: b")).unwrap();
     let run = hlc_in(dir.path(), &["diff", "homelab.kdl", "-o", "out", "--state", "state"]);
     assert!(run.stdout.contains("apps/a.yaml") && !run.stdout.contains("Flux deletes"), "{}", run.stdout);
