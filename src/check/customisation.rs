@@ -1,8 +1,9 @@
 //! Rules on what a lab changes about hlc's choices: `release` names a release the lab deploys and
-//! its values file contradicts no value hlc derives from the lab; user layers wait for layers that
-//! exist, in no cycle, under names of their own; a package mirror serves a repository the nodes
-//! use. The release and layer rules compare with the add-ons the renderers describe, so they run
-//! only on a lab every other rule accepted (`after_other_checks`).
+//! its values file contradicts no value hlc derives from the lab (nor sets a credential in plain
+//! text); user layers wait for layers that exist, in no cycle, under names of their own; a package
+//! mirror serves a repository the nodes use. The release and layer rules compare with the add-ons
+//! the renderers describe, so they run only on a lab every other rule accepted
+//! (`after_other_checks`).
 
 use std::collections::BTreeMap;
 

@@ -47,13 +47,7 @@ impl HelmValues {
         let mut values = self.defaults.clone();
         if let Some(user) = user {
             for path in &self.one_of {
-                let keys: Vec<&str> = path.split('.').collect();
-                let (last, parents) = keys.split_last().expect("a path has a key");
-                let user_sets = keys.iter().try_fold(user, |v, k| v.get(k)).is_some();
-                let parent = parents.iter().try_fold(&mut values, |v, k| v.get_mut(k));
-                if let (true, Some(Value::Object(parent))) = (user_sets, parent) {
-                    parent.remove(*last);
-                }
+                remove_where_set(&mut values, user, path);
             }
             merge(&mut values, user);
         }
@@ -61,6 +55,17 @@ impl HelmValues {
             merge(&mut values, setting);
         }
         sorted(values)
+    }
+}
+
+/// Removes the key at `path` (`a.b.c`) from `values` when `user` sets it.
+fn remove_where_set(values: &mut Value, user: &Value, path: &str) {
+    let keys: Vec<&str> = path.split('.').collect();
+    let (last, parents) = keys.split_last().expect("a path has a key");
+    let user_sets = keys.iter().try_fold(user, |v, k| v.get(k)).is_some();
+    let parent = parents.iter().try_fold(values, |v, k| v.get_mut(k));
+    if let (true, Some(Value::Object(parent))) = (user_sets, parent) {
+        parent.remove(*last);
     }
 }
 
