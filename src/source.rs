@@ -97,10 +97,7 @@ impl Source {
             ));
         }
         let mut files = Vec::new();
-        walk(&root, "", &mut files).map_err(|error| match error.kind() {
-            std::io::ErrorKind::Other => error.to_string(),
-            _ => describe(relative, &error),
-        })?;
+        walk(&root, "", &mut files, relative)?;
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let mut reads = self.reads.lock().expect("no reader panics");
         for file in &files {
@@ -130,7 +127,6 @@ impl Source {
         let directory = self.directory.as_ref().ok_or_else(|| {
             format!("`{relative}` cannot be read: the document was not read from a file (no directory to read it in)")
         })?;
-        let resolved = directory.join(path);
         // No symbolic link on the way: one could lead out of the directory or into the state.
         let mut walked = directory.clone();
         for component in path.components() {
@@ -142,7 +138,7 @@ impl Source {
                 ));
             }
         }
-        Ok(resolved)
+        Ok(walked)
     }
 
     /// 1-based line and column (in characters) of a byte offset.
@@ -168,25 +164,25 @@ fn describe(relative: &str, error: &std::io::Error) -> String {
     }
 }
 
-/// Collects the regular files under `directory` (paths relative to the walk's root).
-fn walk(directory: &Path, prefix: &str, files: &mut Vec<FileBeside>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(directory)? {
-        let entry = entry?;
+/// Collects the regular files under `directory` (paths relative to the walk's root, the
+/// directory `relative` names); the error says why, in words.
+fn walk(directory: &Path, prefix: &str, files: &mut Vec<FileBeside>, relative: &str) -> Result<(), String> {
+    let io = |error: std::io::Error| describe(relative, &error);
+    for entry in std::fs::read_dir(directory).map_err(io)? {
+        let entry = entry.map_err(io)?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {
             continue;
         }
         let path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
-        let metadata = std::fs::symlink_metadata(entry.path())?;
+        let metadata = std::fs::symlink_metadata(entry.path()).map_err(io)?;
         if metadata.is_symlink() {
-            let message =
-                format!("`{path}` is a symbolic link: copy the file in (a link could reach the state's keys)");
-            return Err(std::io::Error::other(message));
+            return Err(format!("`{path}` is a symbolic link: copy the file in (a link could reach the state's keys)"));
         }
         if metadata.is_dir() {
-            walk(&entry.path(), &path, files)?;
+            walk(&entry.path(), &path, files, relative)?;
         } else if metadata.is_file() {
-            files.push(FileBeside { bytes: std::fs::read(entry.path())?, path });
+            files.push(FileBeside { bytes: std::fs::read(entry.path()).map_err(io)?, path });
         }
     }
     Ok(())

@@ -115,10 +115,18 @@ fn is_yaml(path: &str) -> bool {
     path.ends_with(".yaml") || path.ends_with(".yml")
 }
 
+/// A file's YAML documents, or why it has none.
+fn parse(file: &FileBeside) -> Result<Vec<serde_yaml::Value>, String> {
+    let text = std::str::from_utf8(&file.bytes).map_err(|_| format!("`{}` is not UTF-8 text", file.path))?;
+    serde_yaml::Deserializer::from_str(text)
+        .map(serde_yaml::Value::deserialize)
+        .collect::<Result<_, _>>()
+        .map_err(|error| format!("`{}` is not YAML: {error}", file.path))
+}
+
 /// A file's YAML documents (none when it is not YAML).
 fn documents(file: &FileBeside) -> Vec<serde_yaml::Value> {
-    let Ok(text) = std::str::from_utf8(&file.bytes) else { return vec![] };
-    serde_yaml::Deserializer::from_str(text).map_while(|d| serde_yaml::Value::deserialize(d).ok()).collect()
+    parse(file).unwrap_or_default()
 }
 
 /// Why a file must not be in the layer, or is not one Flux can apply, if so. Files under a
@@ -132,14 +140,11 @@ fn file_problem(file: &FileBeside, under_kustomization: bool) -> Option<(Code, S
         return None;
     }
     let invalid = |problem: String| Some((Code::InputFile, problem));
-    let Ok(text) = std::str::from_utf8(&file.bytes) else {
-        return invalid(format!("`{}` is not UTF-8 text", file.path));
+    let documents = match parse(file) {
+        Ok(documents) => documents,
+        Err(problem) => return invalid(problem),
     };
-    for (index, document) in serde_yaml::Deserializer::from_str(text).enumerate() {
-        let value = match serde_yaml::Value::deserialize(document) {
-            Ok(value) => value,
-            Err(error) => return invalid(format!("`{}` is not YAML: {error}", file.path)),
-        };
+    for (index, value) in documents.iter().enumerate() {
         let kind = value.get("kind").and_then(|k| k.as_str());
         if kind == Some("Secret") && value.get("sops").is_none() {
             return secret(format!("document {} is a Secret in plain text", index + 1));

@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 
+use super::charts::merge;
 use super::components::{metadata, Component};
 use super::rook::NAMESPACE;
 use crate::model::{CephPool, NfsServer};
@@ -63,7 +64,7 @@ fn csi_secrets(kind: &str) -> Value {
 fn rbd(pool: &CephPool) -> Option<Value> {
     let mut parameters =
         json!({"clusterID": NAMESPACE, "pool": pool.name.value, "imageFormat": "2", "imageFeatures": "layering"});
-    merge(&mut parameters, csi_secrets("rbd"));
+    merge(&mut parameters, &csi_secrets("rbd"));
     parameters["csi.storage.k8s.io/fstype"] = json!("ext4");
     Some(storage_class(
         pool.storage_class.as_ref()?,
@@ -76,7 +77,7 @@ fn rbd(pool: &CephPool) -> Option<Value> {
 fn cephfs(pool: &CephPool) -> Option<Value> {
     let name = &pool.name.value;
     let mut parameters = json!({"clusterID": NAMESPACE, "fsName": name, "pool": format!("{name}-replicated")});
-    merge(&mut parameters, csi_secrets("cephfs"));
+    merge(&mut parameters, &csi_secrets("cephfs"));
     Some(storage_class(
         pool.storage_class.as_ref()?,
         pool.default.is_some(),
@@ -110,10 +111,4 @@ fn nfs(lab: &LabReader, share: &crate::model::Nfs) -> Value {
     class["reclaimPolicy"] = json!("Retain");
     class["mountOptions"] = json!(["nfsvers=4.1"]);
     class
-}
-
-fn merge(target: &mut Value, extra: Value) {
-    if let (Value::Object(target), Value::Object(extra)) = (target, extra) {
-        target.extend(extra);
-    }
 }
